@@ -1,3 +1,4 @@
+import '../tf-setup';
 import * as tf from '@tensorflow/tfjs-core';
 import { createLogger } from '@kestrel/logging';
 import { registerWasmTrainingKernels } from '../wasm-kernels';
@@ -119,6 +120,9 @@ async function tryCpu(): Promise<TryResult> {
   const provider = '@tensorflow/tfjs-backend-cpu';
   require(provider);
   const ok = await tf.setBackend('cpu');
+  // The cpu backend greets its first use with "install tfjs-node"; our log line already says
+  // why tensorflow was not used, so skip the banner.
+  if (ok) (tf.backend() as { firstUse?: boolean }).firstUse = false;
   return {
     report: ok ? { backend: 'cpu', provider, threads: 1 } : undefined,
     attempts: [{ backend: 'cpu', provider, ok, reason: ok ? 'pure JavaScript' : 'tf.setBackend("cpu") failed' }],
