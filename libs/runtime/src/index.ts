@@ -6,3 +6,4 @@ export { registerWasmTrainingKernels } from './wasm-kernels';
 export * from './module';
 export { untapedConstant } from './autodiff';
 export * from './checkpoint';
+export * from './optim';

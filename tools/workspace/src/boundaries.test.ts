@@ -26,7 +26,7 @@ function workspace(files: Record<string, string>): string {
 }
 
 describe('findImports', () => {
-  it('finds static, side-effect, dynamic and require imports with line numbers', () => {
+  it('finds static, side-effect, dynamic and require imports with line numbers, not text in strings or comments', () => {
     const text = [
       "import * as tf from '@tensorflow/tfjs-core';",
       "import { a,\n  b } from './a';",
@@ -34,10 +34,11 @@ describe('findImports', () => {
       "export { c } from \"@kestrel/ops\";",
       "const d = require('node:fs');",
       "const e = await import('../e');",
+      "const notAnImport = \"import x from '@kestrel/ops'\"; // require('@kestrel/ops')",
     ].join('\n');
     expect(findImports('f.ts', text).map((s) => [s.specifier, s.line])).toEqual([
       ['@tensorflow/tfjs-core', 1],
-      ['./a', 2],
+      ['./a', 3], // the line of the specifier
       ['./side-effect', 4],
       ['@kestrel/ops', 5],
       ['node:fs', 6],

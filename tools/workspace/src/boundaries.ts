@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import ts from 'typescript';
 import type { ProjectEntry } from './workspace-map';
 
 export interface DepConstraint {
@@ -13,21 +14,14 @@ export interface ImportSite {
   specifier: string;
 }
 
-const IMPORT_PATTERN =
-  /(?:^|[^\w.])(?:import|export)\s[^'"`;]*?\sfrom\s*['"]([^'"]+)['"]|(?:^|[^\w.])import\s*['"]([^'"]+)['"]|(?:^|[^\w.])(?:require|import)\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
-
-/** Module specifiers imported by a TS/JS source text, with 1-based line numbers. */
+/**
+ * Module specifiers imported by a TS/JS source text (static, side-effect, re-export, dynamic
+ * import and require), with 1-based line numbers. TypeScript's own pre-processor finds them, so
+ * text inside strings and comments is not mistaken for an import.
+ */
 export function findImports(file: string, text: string): ImportSite[] {
-  const sites: ImportSite[] = [];
-  for (const match of text.matchAll(IMPORT_PATTERN)) {
-    const specifier = match[1] ?? match[2] ?? match[3];
-    if (!specifier) continue;
-    // The pattern may start one character early (the delimiter before the keyword).
-    const keywordAt = match.index + (/^\w/.test(match[0]) ? 0 : 1);
-    const line = text.slice(0, keywordAt).split('\n').length;
-    sites.push({ file, line, specifier });
-  }
-  return sites;
+  const { importedFiles } = ts.preProcessFile(text, true, true);
+  return importedFiles.map((ref) => ({ file, line: text.slice(0, ref.pos).split('\n').length, specifier: ref.fileName }));
 }
 
 /** Source files of a project, skipping dependencies, fixtures and build output. */

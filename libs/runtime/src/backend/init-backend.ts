@@ -11,7 +11,7 @@ import {
   type BackendReport,
   type InitBackendOptions,
 } from './types';
-import { resolveWasmDir } from './wasm-files';
+import { resolveWasmDir, wasmOutDir } from './wasm-files';
 import { withThreadedWasm } from './wasm-threads';
 
 const AUTO_ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -99,17 +99,23 @@ async function tryNative(): Promise<TryResult> {
 async function tryWasm(options: InitBackendOptions): Promise<TryResult> {
   const provider = '@tensorflow/tfjs-backend-wasm';
   try {
-    const wasm = require(provider) as typeof import('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths(resolveWasmDir(options.wasmDir));
+    // Literal requires, so bundlers include the package (the native ones stay optional).
+    const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+    const wasmDir = resolveWasmDir(options.wasmDir);
+    wasm.setWasmPaths(wasmDir);
     if (options.trainingKernels ?? true) registerWasmTrainingKernels();
     const threads = wantedThreads(options.threads);
     wasm.setThreadsCount(threads);
+    const outDir = wasmOutDir(wasmDir);
     const ok =
-      threads > 1 ? await withThreadedWasm(threads, () => tf.setBackend('wasm')) : await tf.setBackend('wasm');
+      threads > 1 && outDir
+        ? await withThreadedWasm(threads, outDir, () => tf.setBackend('wasm'))
+        : await tf.setBackend('wasm');
     if (!ok) return { attempts: [{ backend: 'wasm', provider, ok: false, reason: 'tf.setBackend("wasm") failed' }] };
+    const reason = threads > 1 && !outDir ? `single-threaded: no wasm-out folder next to ${wasmDir}` : 'wasm module loaded';
     return {
       report: { backend: 'wasm', provider, threads: wasm.getThreadsCount() },
-      attempts: [{ backend: 'wasm', provider, ok: true, reason: 'wasm module loaded' }],
+      attempts: [{ backend: 'wasm', provider, ok: true, reason }],
     };
   } catch (err) {
     return { attempts: [{ backend: 'wasm', provider, ok: false, reason: (err as Error).message }] };
@@ -118,7 +124,7 @@ async function tryWasm(options: InitBackendOptions): Promise<TryResult> {
 
 async function tryCpu(): Promise<TryResult> {
   const provider = '@tensorflow/tfjs-backend-cpu';
-  require(provider);
+  require('@tensorflow/tfjs-backend-cpu');
   const ok = await tf.setBackend('cpu');
   // The cpu backend greets its first use with "install tfjs-node"; our log line already says
   // why tensorflow was not used, so skip the banner.

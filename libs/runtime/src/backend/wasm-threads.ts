@@ -4,7 +4,6 @@ import os from 'node:os';
 import { join } from 'node:path';
 import workerThreads from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { wasmPackageDir } from './wasm-files';
 
 /**
  * Enables TF.js's threaded SIMD wasm build under Node.
@@ -19,8 +18,8 @@ import { wasmPackageDir } from './wasm-files';
  *  4. unref the pthread workers afterwards so they never keep the process alive.
  * All patches are undone once the backend is up.
  */
-export async function withThreadedWasm<T>(threads: number, init: () => Promise<T>): Promise<T> {
-  const workerFile = ensurePthreadWorkerFile();
+export async function withThreadedWasm<T>(threads: number, outDir: string, init: () => Promise<T>): Promise<T> {
+  const workerFile = ensurePthreadWorkerFile(outDir);
   const created: InstanceType<typeof workerThreads.Worker>[] = [];
   const OriginalWorker = workerThreads.Worker;
   const originalCreateObjectURL = URL.createObjectURL;
@@ -50,8 +49,7 @@ export async function withThreadedWasm<T>(threads: number, init: () => Promise<T
 }
 
 /** Writes (once per content) the pthread worker script into the OS temp folder. */
-function ensurePthreadWorkerFile(): string {
-  const outDir = join(wasmPackageDir(), 'wasm-out');
+function ensurePthreadWorkerFile(outDir: string): string {
   const mainScript = join(outDir, 'tfjs-backend-wasm-threaded-simd.js');
   const { wasmWorkerContents } = require(join(outDir, 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
     wasmWorkerContents: string;
