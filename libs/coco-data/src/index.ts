@@ -3,7 +3,6 @@
 // visualisation, and the built-in synthetic shapes dataset.
 
 export { CocoFormatError, ImageLoadError, formatIssue, type CocoIssue } from './errors';
-export { SeededRandom, hashKey, type RandomKey } from './random';
 
 export type { BoxXYXY, CocoAnnotation, CocoCategory, CocoDataset, CocoImage, Polygon, RleObject, Segmentation } from './coco/types';
 export { isRle } from './coco/types';

@@ -47,8 +47,9 @@ async function main(): Promise<void> {
   const size = 256;
   const work = mkdtempSync(join(tmpdir(), 'kestrel-sample-'));
   try {
-    // The first images of the default dataset for this seed (images depend only on seed + index).
-    const paths = await generateShapesDataset(work, { seed, trainImages: 12, valImages: 0, imageSize: size });
+    // The first images of the default dataset for this seed (images depend only on seed + index);
+    // 24 of them, so that (at the default crowd probability 0.1) one with a crowd is very likely.
+    const paths = await generateShapesDataset(work, { seed, trainImages: 24, valImages: 0, imageSize: size });
     const instances = await loadCocoInstances(paths.train.annotations);
     const records = buildImageRecords(instances, { skipImagesWithoutAnnotations: false });
     // Prefer images that show a crowd region and a ring.

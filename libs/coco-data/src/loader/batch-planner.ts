@@ -8,7 +8,7 @@
  * holds `batchSize` items. Unfinished buckets carry over into the next epoch.
  * Testing: one pass in dataset order, the last batch possibly smaller.
  */
-import { hashKey, SeededRandom } from '../random';
+import { Rng } from '@kestrel/runtime';
 
 export interface PlannedItem {
   /** Index into the records. */
@@ -31,7 +31,8 @@ export interface PlannerOptions {
 /** A resumable position, plain JSON. */
 export interface LoaderState {
   kind: 'kestrel.coco-loader';
-  version: 1;
+  /** 2 since the shuffle and augmentation draws come from `@kestrel/runtime`'s `Rng`. */
+  version: 2;
   mode: 'train' | 'test';
   seed: number;
   batchSize: number;
@@ -45,6 +46,11 @@ export interface LoaderState {
   buckets: PlannedItem[][];
   /** Batches handed out so far. */
   batches: number;
+}
+
+/** 32-bit hash of the records' image ids (an `Rng` stream is a hash of its fork names). */
+function imageIdsHash(records: readonly PlannerRecord[]): number {
+  return new Rng(0).fork(`image ids ${records.map((r) => r.imageId).join(',')}`).nextUint32();
 }
 
 export interface PlannerRecord {
@@ -74,7 +80,7 @@ export class BatchPlanner {
     if (records.length === 0) throw new Error('the dataset has no images to load');
     this.records = records;
     this.options = { shuffle: true, aspectRatioGrouping: true, ...options };
-    this.datasetHash = hashKey(records.map((r) => r.imageId));
+    this.datasetHash = imageIdsHash(records);
     this.buckets = this.grouping ? [[], []] : [[]];
   }
 
@@ -123,7 +129,7 @@ export class BatchPlanner {
     if (this.orderEpoch !== epoch || !this.order) {
       const n = this.records.length;
       this.order = this.options.shuffle
-        ? new SeededRandom([this.options.seed, 'shuffle', epoch]).permutation(n)
+        ? new Rng(this.options.seed).fork('shuffle').fork(String(epoch)).permutation(n)
         : Array.from({ length: n }, (_, i) => i);
       this.orderEpoch = epoch;
     }
@@ -133,7 +139,7 @@ export class BatchPlanner {
   state(): LoaderState {
     return {
       kind: 'kestrel.coco-loader',
-      version: 1,
+      version: 2,
       mode: this.options.mode,
       seed: this.options.seed,
       batchSize: this.options.batchSize,
@@ -149,8 +155,8 @@ export class BatchPlanner {
   restore(state: LoaderState): void {
     const mismatch = (what: string, saved: unknown, current: unknown): Error =>
       new Error(`cannot restore loader state: it was saved with ${what} ${JSON.stringify(saved)}, this loader has ${JSON.stringify(current)}`);
-    if (state?.kind !== 'kestrel.coco-loader' || state.version !== 1) {
-      throw new Error(`cannot restore loader state: not a version-1 kestrel.coco-loader state (${JSON.stringify(state)?.slice(0, 80)})`);
+    if (state?.kind !== 'kestrel.coco-loader' || state.version !== 2) {
+      throw new Error(`cannot restore loader state: not a version-2 kestrel.coco-loader state (${JSON.stringify(state)?.slice(0, 80)})`);
     }
     if (state.mode !== this.options.mode) throw mismatch('mode', state.mode, this.options.mode);
     if (state.seed !== this.options.seed) throw mismatch('seed', state.seed, this.options.seed);

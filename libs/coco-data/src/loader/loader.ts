@@ -1,6 +1,6 @@
+import { Rng } from '@kestrel/runtime';
 import type { ImageRecord } from '../coco/records';
 import type { ImageDecodeOptions } from '../image/decode';
-import { SeededRandom } from '../random';
 import {
   DETECTRON2_TEST_AUGMENTATION,
   DETECTRON2_TRAIN_AUGMENTATION,
@@ -153,10 +153,11 @@ export class CocoLoader {
   }
 
   private async loadBatch(items: PlannedItem[]): Promise<HostBatch> {
+    const augment = new Rng(this.seed).fork('augment');
     const samples = await Promise.all(
       items.map((item) => {
         const record = this.records[item.index] as ImageRecord;
-        const rng = new SeededRandom([this.seed, 'augment', item.epoch, item.position]);
+        const rng = augment.fork(String(item.epoch)).fork(String(item.position));
         const plan = planAugmentation(record.height, record.width, this.augmentation, rng);
         return loadSample(record, this.imagesRoot, plan, this.decode);
       }),

@@ -8,7 +8,7 @@
  */
 import type { InstanceMask } from '../transforms/instances';
 import type { Bitmap } from './bitmap';
-import { polygonToRleCounts } from './polygon';
+import { polygonsToBitmap } from './polygon';
 
 export interface MaskTargetOptions {
   /** Side of the square target. Default 28 (detectron2 `ROI_MASK_HEAD` output). */
@@ -27,21 +27,9 @@ export function rasterizePolygonsWithinBox(
   const y0 = box[1] as number;
   const ratioW = size / Math.max((box[2] as number) - x0, 0.1);
   const ratioH = size / Math.max((box[3] as number) - y0, 0.1);
-  for (const polygon of polygons) {
-    const local = polygon.map((v, i) => (i % 2 === 0 ? (v - x0) * ratioW : (v - y0) * ratioH));
-    const counts = polygonToRleCounts(local, size, size);
-    let p = 0;
-    for (let i = 0; i < counts.length; i++) {
-      const c = counts[i] as number;
-      if (i % 2 === 1) {
-        for (let q = p; q < p + c; q++) {
-          const x = Math.floor(q / size);
-          out[offset + (q - x * size) * size + x] = 1;
-        }
-      }
-      p += c;
-    }
-  }
+  const local = polygons.map((polygon) => polygon.map((v, i) => (i % 2 === 0 ? (v - x0) * ratioW : (v - y0) * ratioH)));
+  const { data } = polygonsToBitmap(local, size, size);
+  for (let p = 0; p < data.length; p++) if (data[p]) out[offset + p] = 1;
 }
 
 /** Bilinear sample of a bitmap with RoIAlign's border rules (0 outside [-1, H] × [-1, W]). */

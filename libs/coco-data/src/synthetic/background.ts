@@ -4,7 +4,7 @@
  * background pixel can ever have a shape's colour (the exactness test relies on this).
  */
 import type { RgbImage } from '../image/rgb-image';
-import type { SeededRandom } from '../random';
+import type { Rng } from '@kestrel/runtime';
 
 export const MAX_TINT = 8;
 export const MIN_SHAPE_CHROMA = 80;
@@ -14,7 +14,7 @@ const { floor, round, sin } = Math;
 const clampByte = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : round(v));
 const smooth = (t: number): number => t * t * (3 - 2 * t);
 
-export function renderBackground(height: number, width: number, rng: SeededRandom): RgbImage {
+export function renderBackground(height: number, width: number, rng: Rng): RgbImage {
   const base = rng.uniform(60, 190);
   const tint = [0, 1, 2].map(() => rng.integer(-MAX_TINT, MAX_TINT + 1)) as [number, number, number];
   // Linear gradient.
@@ -23,7 +23,7 @@ export function renderBackground(height: number, width: number, rng: SeededRando
   const gx = (Math.cos(angle) * gradient) / width;
   const gy = (Math.sin(angle) * gradient) / height;
   // Value noise on a coarse grid (blotches).
-  const cell = rng.pick([12, 24, 48]);
+  const cell = ([12, 24, 48] as const)[rng.integer(0, 3)] as number;
   const blotch = rng.uniform(8, 35);
   const gridW = Math.ceil(width / cell) + 2;
   const gridH = Math.ceil(height / cell) + 2;
@@ -31,7 +31,7 @@ export function renderBackground(height: number, width: number, rng: SeededRando
   // Stripes at a random frequency and angle.
   const stripeAngle = rng.uniform(0, Math.PI);
   const stripePeriod = rng.uniform(6, 30);
-  const stripes = rng.chance(0.5) ? rng.uniform(4, 16) : 0;
+  const stripes = rng.random() < 0.5 ? rng.uniform(4, 16) : 0;
   const sx = (Math.cos(stripeAngle) * 2 * Math.PI) / stripePeriod;
   const sy = (Math.sin(stripeAngle) * 2 * Math.PI) / stripePeriod;
   // Per-pixel grain.
@@ -66,7 +66,7 @@ export function renderBackground(height: number, width: number, rng: SeededRando
 }
 
 /** A saturated colour (HSV with high S and V): channel spread >= MIN_SHAPE_CHROMA. */
-export function shapeColor(rng: SeededRandom): [number, number, number] {
+export function shapeColor(rng: Rng): [number, number, number] {
   for (;;) {
     const h = rng.random() * 6;
     const s = rng.uniform(0.6, 1);

@@ -4,15 +4,15 @@
  */
 import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CocoAnnotation, CocoDataset, CocoImage } from '../coco/types';
-import { SeededRandom } from '../random';
+import { Rng } from '@kestrel/runtime';
 import sharp from 'sharp';
+import type { CocoAnnotation, CocoDataset, CocoImage } from '../coco/types';
 import type { RgbImage } from '../image/rgb-image';
 import { renderScene, type Scene, type SceneOptions } from './scene';
 import { SHAPE_CATEGORIES } from './shapes';
 
 /** Bump when the output for given options changes, so cached copies are regenerated. */
-export const SHAPES_GENERATOR_VERSION = 1;
+export const SHAPES_GENERATOR_VERSION = 2;
 
 export interface ShapesDatasetOptions {
   /** Default 0. */
@@ -93,7 +93,7 @@ export function renderShapesImage(options: ShapesDatasetOptions, split: 'train' 
     maxObjects: o.maxObjects,
     crowdProbability: o.crowdProbability,
   };
-  return renderScene(scene, new SeededRandom([o.seed, 'shapes', split, index]));
+  return renderScene(scene, new Rng(o.seed).fork('shapes').fork(split).fork(String(index)));
 }
 
 export interface GenerateProgress {

@@ -10,12 +10,12 @@
  * - `area` is the visible pixel count, `bbox` the tight pixel box of the visible pixels.
  * Placements that would leave an earlier object less than half visible are retried.
  */
+import type { Rng } from '@kestrel/runtime';
 import type { Polygon, RleObject } from '../coco/types';
 import type { RgbImage } from '../image/rgb-image';
 import { bitmapBox, type Bitmap } from '../mask/bitmap';
-import { paintRuns, encodeRle } from '../mask/rle';
-import { polygonToRleCounts } from '../mask/polygon';
-import type { SeededRandom } from '../random';
+import { encodeRle } from '../mask/rle';
+import { polygonsToBitmap } from '../mask/polygon';
 import { renderBackground, shapeColor } from './background';
 import { SHAPE_CATEGORIES, shapeGeometry, type ShapeGeometry, type ShapeName } from './shapes';
 
@@ -57,11 +57,9 @@ interface PaintedObject {
 }
 
 function rasterize(geometry: ShapeGeometry, size: number): Bitmap {
-  const bitmap: Bitmap = { height: size, width: size, data: new Uint8Array(size * size) };
-  for (const polygon of geometry.outer) paintRuns(polygonToRleCounts(polygon, size, size), bitmap);
+  const bitmap = polygonsToBitmap(geometry.outer, size, size);
   if (geometry.holes.length > 0) {
-    const hole: Bitmap = { height: size, width: size, data: new Uint8Array(size * size) };
-    for (const polygon of geometry.holes) paintRuns(polygonToRleCounts(polygon, size, size), hole);
+    const hole = polygonsToBitmap(geometry.holes, size, size);
     for (let p = 0; p < bitmap.data.length; p++) if (hole.data[p]) bitmap.data[p] = 0;
   }
   return bitmap;
@@ -75,7 +73,7 @@ function colorDistance(a: readonly number[], b: readonly number[]): number {
   return Math.max(Math.abs(a[0]! - b[0]!), Math.abs(a[1]! - b[1]!), Math.abs(a[2]! - b[2]!));
 }
 
-export function renderScene(options: SceneOptions, rng: SeededRandom): Scene {
+export function renderScene(options: SceneOptions, rng: Rng): Scene {
   const { size } = options;
   const owner = new Int16Array(size * size).fill(-1);
   const objects: PaintedObject[] = [];
@@ -112,9 +110,10 @@ export function renderScene(options: SceneOptions, rng: SeededRandom): Scene {
   const shapeNames = SHAPE_CATEGORIES.map((c) => c.name);
   const categoryId = (name: ShapeName): number => SHAPE_CATEGORIES.find((c) => c.name === name)!.id;
 
-  if (rng.chance(options.crowdProbability)) {
+  if (rng.random() < options.crowdProbability) {
     // A crowd: many tiny shapes of one kind and colour, annotated as one iscrowd region.
-    const name = rng.pick(shapeNames.filter((n) => n !== 'ring'));
+    const kinds = shapeNames.filter((n) => n !== 'ring');
+    const name = kinds[rng.integer(0, kinds.length)] as ShapeName;
     const side = size * rng.uniform(0.12, 0.28);
     const x0 = rng.uniform(0, size - side);
     const y0 = rng.uniform(0, size - side);
@@ -136,7 +135,7 @@ export function renderScene(options: SceneOptions, rng: SeededRandom): Scene {
   const radii = Array.from({ length: wanted }, () => Math.exp(rng.uniform(Math.log(minRadius), Math.log(maxRadius))));
   radii.sort((a, b) => b - a);
   for (const preferred of radii) {
-    const name = rng.pick(shapeNames);
+    const name = shapeNames[rng.integer(0, shapeNames.length)] as ShapeName;
     for (let attempt = 0; attempt < PLACEMENT_TRIES; attempt++) {
       // After a few failed tries, shrink: a smaller shape fits between the others more easily.
       const radius = Math.max(minRadius, preferred * Math.pow(0.9, Math.max(0, attempt - 5)));

@@ -1,5 +1,5 @@
 /** Shape categories of the synthetic dataset and their outlines as polygons. */
-import type { SeededRandom } from '../random';
+import type { Rng } from '@kestrel/runtime';
 
 export const SHAPE_CATEGORIES = [
   { id: 1, name: 'circle' },
@@ -40,7 +40,7 @@ function circleVertexCount(radius: number): number {
  * The outline of a shape of circumradius `radius` centred on (cx, cy). Random parts (rotation,
  * ring thickness) come from `rng`.
  */
-export function shapeGeometry(name: ShapeName, cx: number, cy: number, radius: number, rng: SeededRandom): ShapeGeometry {
+export function shapeGeometry(name: ShapeName, cx: number, cy: number, radius: number, rng: Rng): ShapeGeometry {
   const rotation = rng.uniform(0, 2 * Math.PI);
   switch (name) {
     case 'circle':

@@ -1,4 +1,4 @@
-import type { SeededRandom } from '../random';
+import type { Rng } from '@kestrel/runtime';
 import { pickShortEdge, resizeShape, type ResizeOptions } from './resize';
 
 /** Geometric augmentation of one image, decided before decoding so sharp can apply it. */
@@ -37,7 +37,7 @@ export function planAugmentation(
   height: number,
   width: number,
   options: AugmentationOptions,
-  rng: SeededRandom,
+  rng: Rng,
 ): AugmentationPlan {
   const shortEdge = pickShortEdge(options, rng);
   const [outH, outW] = resizeShape(height, width, shortEdge, options.maxSize ?? Infinity);

@@ -1,4 +1,4 @@
-import type { SeededRandom } from '../random';
+import type { Rng } from '@kestrel/runtime';
 
 /**
  * Output (height, width) of detectron2's `ResizeShortestEdge`: scale the short side to
@@ -35,7 +35,7 @@ export interface ResizeOptions {
 }
 
 /** The short side to use for one image (seeded draw when `shortEdge` lists several). */
-export function pickShortEdge(options: ResizeOptions, rng: SeededRandom): number {
+export function pickShortEdge(options: ResizeOptions, rng: Rng): number {
   const sizes = typeof options.shortEdge === 'number' ? [options.shortEdge] : options.shortEdge;
   if (sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 0)) {
     throw new RangeError(`shortEdge: expected non-negative integers, got ${JSON.stringify(options.shortEdge)}`);
@@ -45,5 +45,5 @@ export function pickShortEdge(options: ResizeOptions, rng: SeededRandom): number
     if (sizes.length !== 2) throw new RangeError(`shortEdge with sampleStyle "range": expected [min, max], got ${JSON.stringify(sizes)}`);
     return rng.integer(sizes[0] as number, (sizes[1] as number) + 1);
   }
-  return rng.pick(sizes);
+  return sizes[rng.integer(0, sizes.length)] as number;
 }

@@ -1,3 +1,4 @@
+import { Rng } from '@kestrel/runtime';
 import { buildImageRecords, type ImageRecord } from '../coco/records';
 import { loadCocoInstances } from '../coco/load';
 import { isRle, type Polygon, type RleObject } from '../coco/types';
@@ -6,7 +7,6 @@ import { flipImage } from '../image/rgb-image';
 import { bitmapBox, countPixels, resizeBitmapNearest, type Bitmap } from '../mask/bitmap';
 import { polygonsToBitmap } from '../mask/polygon';
 import { decodeRle } from '../mask/rle';
-import { SeededRandom } from '../random';
 import { describeWithTinyCoco, TINY_COCO } from '../test-support/shared-data';
 import { planAugmentation, type AugmentationPlan } from './augment';
 import { flipBox, flipPolygon, flipRle, scaleBox } from './geometry';
@@ -29,16 +29,16 @@ describe('resizeShape (detectron2 ResizeShortestEdge)', () => {
 
   it('samples multi-scale sizes from the list, seeded', () => {
     const sizes = [480, 512, 544];
-    const drawn = Array.from({ length: 60 }, (_, i) => pickShortEdge({ shortEdge: sizes }, new SeededRandom([1, i])));
+    const drawn = Array.from({ length: 60 }, (_, i) => pickShortEdge({ shortEdge: sizes }, new Rng(1).fork(String(i))));
     expect(new Set(drawn)).toEqual(new Set(sizes));
-    const again = Array.from({ length: 60 }, (_, i) => pickShortEdge({ shortEdge: sizes }, new SeededRandom([1, i])));
+    const again = Array.from({ length: 60 }, (_, i) => pickShortEdge({ shortEdge: sizes }, new Rng(1).fork(String(i))));
     expect(again).toEqual(drawn);
-    const ranged = Array.from({ length: 200 }, (_, i) => pickShortEdge({ shortEdge: [10, 13], sampleStyle: 'range' }, new SeededRandom([2, i])));
+    const ranged = Array.from({ length: 200 }, (_, i) => pickShortEdge({ shortEdge: [10, 13], sampleStyle: 'range' }, new Rng(2).fork(String(i))));
     expect(new Set(ranged)).toEqual(new Set([10, 11, 12, 13]));
   });
 
   it('flips about half the images at probability 0.5', () => {
-    const flips = Array.from({ length: 400 }, (_, i) => planAugmentation(100, 200, { shortEdge: 64, flipProbability: 0.5 }, new SeededRandom([i])).flip);
+    const flips = Array.from({ length: 400 }, (_, i) => planAugmentation(100, 200, { shortEdge: 64, flipProbability: 0.5 }, new Rng(i)).flip);
     const share = flips.filter(Boolean).length / flips.length;
     expect(share).toBeGreaterThan(0.4);
     expect(share).toBeLessThan(0.6);
