@@ -14,6 +14,8 @@ for (const [alias, [target]] of Object.entries(paths)) {
 
 module.exports = {
   testEnvironment: 'node',
+  // Numerical tests on 2 shared cores: seconds, not milliseconds.
+  testTimeout: 60_000,
   setupFiles: [join(__dirname, 'jest.setup.js')],
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],

@@ -1,0 +1,80 @@
+// `nx run bench:norm [--backend auto] [--size 128] [--batch 2] [--iters 5] [--width 1] [--norms bn,gn,cbn]`
+// Step time and peak memory of ResNet-18 (BasicBlock) and ResNet-50 (Bottleneck) stacks with
+// each norm after every conv, and the ratios to bn. Target: cbn <= 1.15 x bn step time.
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, parseBackendChoice } from '@kestrel/runtime';
+import { ResNet, type ResNetDepth } from '@kestrel/backbones';
+
+const MODELS: Record<string, ResNetDepth> = { resnet18: 18, resnet50: 50 };
+
+interface Row {
+  model: string;
+  norm: string;
+  msPerStep: number;
+  peakMB: number;
+}
+
+async function measure(
+  model: string,
+  norm: string,
+  options: { size: number; batch: number; iters: number; width: number },
+): Promise<Row> {
+  // Nothing frozen: every conv of the body is followed by the norm under test.
+  const net = new ResNet({ depth: MODELS[model]!, norm, width: options.width, freezeAt: 0, outFeatures: ['res5'] });
+  const images = tf.randomNormal([options.batch, options.size, options.size, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+  const params = net.trainableParameters();
+  const step = () =>
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(net.forward(images).res5!)) as tf.Scalar, params);
+      for (const p of params) p.assign(tf.sub(p, tf.mul(grads[p.name]!, 1e-3)));
+      return value.dataSync()[0]!;
+    });
+  step(); // warm-up: kernel setup, XNNPACK packing, CBN history
+  step();
+  let best = Infinity;
+  for (let i = 0; i < options.iters; i++) {
+    const t0 = performance.now();
+    step();
+    best = Math.min(best, performance.now() - t0);
+  }
+  const { peakBytes } = await tf.profile(() => void step());
+  net.dispose();
+  images.dispose();
+  return { model, norm, msPerStep: best, peakMB: peakBytes / 2 ** 20 };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      backend: { type: 'string', default: 'auto' },
+      size: { type: 'string', default: '128' },
+      batch: { type: 'string', default: '2' },
+      iters: { type: 'string', default: '5' },
+      width: { type: 'string', default: '1' },
+      norms: { type: 'string', default: 'bn,gn,cbn' },
+      models: { type: 'string', default: 'resnet18,resnet50' },
+    },
+  });
+  const report = await initBackend({ backend: parseBackendChoice(values.backend!) });
+  const options = { size: Number(values.size), batch: Number(values.batch), iters: Number(values.iters), width: Number(values.width) };
+  const norms = values.norms!.split(',');
+  console.log(`norm benchmark: backend ${report.backend} (${report.threads} threads), batch ${options.batch}, ${options.size}², width ×${options.width}, best of ${options.iters}`);
+  const rows: Row[] = [];
+  for (const model of values.models!.split(',')) {
+    if (!MODELS[model]) throw new Error(`--models: unknown model "${model}"; expected ${Object.keys(MODELS).join(', ')}`);
+    for (const norm of norms) rows.push(await measure(model, norm, options));
+  }
+  console.log('\n| model | norm | ms/step | peak MB | time / bn | memory / bn |');
+  console.log('|---|---|---:|---:|---:|---:|');
+  for (const row of rows) {
+    const bn = rows.find((r) => r.model === row.model && r.norm === 'bn');
+    const ratio = (a: number, b?: number) => (b ? (a / b).toFixed(3) : '–');
+    console.log(`| ${row.model} | ${row.norm} | ${row.msPerStep.toFixed(0)} | ${row.peakMB.toFixed(0)} | ${ratio(row.msPerStep, bn?.msPerStep)} | ${ratio(row.peakMB, bn?.peakMB)} |`);
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`bench:norm: ${err.message}`);
+  process.exit(1);
+});
