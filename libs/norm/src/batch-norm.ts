@@ -35,13 +35,8 @@ export class BatchNorm extends Norm {
     this.options = { ...BATCH_NORM_DEFAULTS, ...options };
     checkCommonOptions('bn', this.options);
     if (typeof this.options.frozenStats !== 'boolean') optionError('bn', 'frozenStats', 'true or false', this.options.frozenStats);
-    if (this.options.affine) {
-      this.gamma = this.registerParameter('weight', tf.ones([numChannels]));
-      this.beta = this.registerParameter('bias', tf.zeros([numChannels]));
-    }
-    this.registerBuffer('running_mean', tf.zeros([numChannels]));
-    this.registerBuffer('running_var', tf.ones([numChannels]));
-    this.registerBuffer('num_batches_tracked', tf.scalar(0, 'int32'));
+    if (this.options.affine) ({ gamma: this.gamma, beta: this.beta } = this.registerAffine());
+    this.registerRunningStatistics({ counter: true });
   }
 
   forward(y: tf.Tensor): tf.Tensor {

@@ -56,12 +56,8 @@ export class BatchRenorm extends Norm {
       }
     }
     if (!(eps > 0)) fail('eps', 'a number > 0', eps);
-    if (this.options.affine) {
-      this.gamma = this.registerParameter('weight', tf.ones([numChannels]));
-      this.beta = this.registerParameter('bias', tf.zeros([numChannels]));
-    }
-    this.registerBuffer('running_mean', tf.zeros([numChannels]));
-    this.registerBuffer('running_var', tf.ones([numChannels]));
+    if (this.options.affine) ({ gamma: this.gamma, beta: this.beta } = this.registerAffine());
+    this.registerRunningStatistics({ counter: false });
   }
 
   /** Training steps taken so far. */

@@ -22,8 +22,7 @@ export class FrozenBatchNorm extends Norm {
     this.eps = options.eps ?? 1e-5;
     this.registerBuffer('weight', tf.ones([numChannels]));
     this.registerBuffer('bias', tf.zeros([numChannels]));
-    this.registerBuffer('running_mean', tf.zeros([numChannels]));
-    this.registerBuffer('running_var', tf.ones([numChannels]));
+    this.registerRunningStatistics({ counter: false });
   }
 
   forward(y: tf.Tensor): tf.Tensor {

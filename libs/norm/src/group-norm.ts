@@ -29,10 +29,7 @@ export class GroupNorm extends Norm {
     checkCommonOptions(typeName, options);
     this.groups = resolveGroups(numChannels, options, typeName);
     this.eps = options.eps ?? 1e-5;
-    if (options.affine ?? true) {
-      this.gamma = this.registerParameter('weight', tf.ones([numChannels]));
-      this.beta = this.registerParameter('bias', tf.zeros([numChannels]));
-    }
+    if (options.affine ?? true) ({ gamma: this.gamma, beta: this.beta } = this.registerAffine());
   }
 
   forward(y: tf.Tensor): tf.Tensor {

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '@kestrel/runtime';
 
 /** Padding as tf.conv2d takes it. */
@@ -43,6 +43,21 @@ export abstract class Norm extends Module {
   }
 
   abstract forward(y: tf.Tensor, producer?: Producer): tf.Tensor;
+
+  /** Per-channel gamma (`weight`, ones) and beta (`bias`, zeros), PyTorch's names. */
+  protected registerAffine(): { gamma: tf.Variable; beta: tf.Variable } {
+    return {
+      gamma: this.registerParameter('weight', tf.ones([this.numChannels])),
+      beta: this.registerParameter('bias', tf.zeros([this.numChannels])),
+    };
+  }
+
+  /** `running_mean` (zeros) and `running_var` (ones), plus PyTorch's `num_batches_tracked` counter if asked. */
+  protected registerRunningStatistics({ counter }: { counter: boolean }): void {
+    this.registerBuffer('running_mean', tf.zeros([this.numChannels]));
+    this.registerBuffer('running_var', tf.ones([this.numChannels]));
+    if (counter) this.registerBuffer('num_batches_tracked', tf.scalar(0, 'int32'));
+  }
 
   /** Asserts y has `numChannels` channels in its last axis, naming the layer. */
   protected checkChannels(y: tf.Tensor): void {

@@ -56,13 +56,8 @@ export class CrossIterationBatchNorm extends Norm {
     this.options = { ...CBN_DEFAULTS, ...options };
     validateCbnOptions(this.options);
     this.history = new CbnHistory(this.options.window - 1);
-    if (this.options.affine) {
-      this.gamma = this.registerParameter('weight', tf.ones([numChannels]));
-      this.beta = this.registerParameter('bias', tf.zeros([numChannels]));
-    }
-    this.registerBuffer('running_mean', tf.zeros([numChannels]));
-    this.registerBuffer('running_var', tf.ones([numChannels]));
-    this.registerBuffer('num_batches_tracked', tf.scalar(0, 'int32'));
+    if (this.options.affine) ({ gamma: this.gamma, beta: this.beta } = this.registerAffine());
+    this.registerRunningStatistics({ counter: true });
   }
 
   /** Training steps taken so far (drives burn-in). */
