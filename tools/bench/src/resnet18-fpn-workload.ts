@@ -12,6 +12,8 @@ export interface WorkloadOptions {
   imageSize: number;
   fpnChannels?: number;
   seed?: number;
+  /** SGD learning rate of the update each step applies; 0 skips the update. Default 1e-4. */
+  learningRate?: number;
 }
 
 export interface ConvSpec {
@@ -26,8 +28,11 @@ export interface ConvSpec {
 
 export interface Workload {
   variables: tf.Variable[];
-  /** Runs forward + backward and returns the loss and one gradient per variable (caller disposes). */
-  step(images: tf.Tensor4D): { loss: tf.Scalar; grads: tf.NamedTensorMap };
+  /**
+   * Forward, backward and an SGD update of every variable (new weights each step, so XNNPACK
+   * repacks them as in real training). Returns the loss (the caller disposes it).
+   */
+  step(images: tf.Tensor4D): tf.Scalar;
   /** Forward conv FLOPs (2 · multiply-adds) of one step, from the layer shapes. */
   forwardFlops: number;
   convs: ConvSpec[];
@@ -138,14 +143,21 @@ export function createResnet18FpnWorkload(options: WorkloadOptions): Workload {
 
   const variables = [...params.values()];
   const forwardFlops = convFlops(convs, options.batch);
+  const learningRate = options.learningRate ?? 1e-4;
+  const optimizer = tf.train.sgd(learningRate);
   return {
     variables,
     convs,
     forwardFlops,
     step: (images) => {
       const { value, grads } = tf.variableGrads(() => forward(images), variables);
-      return { loss: value, grads };
+      if (learningRate > 0) optimizer.applyGradients(grads);
+      tf.dispose(Object.values(grads));
+      return value;
     },
-    dispose: () => variables.forEach((v) => v.dispose()),
+    dispose: () => {
+      optimizer.dispose();
+      variables.forEach((v) => v.dispose());
+    },
   };
 }

@@ -7,6 +7,7 @@
  *   npx nx run bench:runtime [--sizes=256,512] [--iters=3] [--threads=1,2] [--quick] [--no-cpu]
  */
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, probeNativeProvider, NATIVE_PROVIDERS } from '@kestrel/runtime';
 import { convFlops, createResnet18FpnWorkload, resnet18FpnConvs } from './resnet18-fpn-workload';
@@ -148,6 +149,8 @@ type KernelResult = { gflops: number; ms: number } | { note: string };
 interface StepResult {
   msBest: number;
   msMedian: number;
+  /** Process CPU time of the fastest step (all threads): with 1 thread, the time it really computed. */
+  cpuMsBest: number;
   gflopPerStep: number;
   tensorsFlat: boolean;
   heapMb?: number;
@@ -170,6 +173,7 @@ async function runChild(job: Job): Promise<unknown> {
 }
 
 function benchKernels(config: Config, iters: number, quick: boolean): KernelResult[] {
+  const synchronous = config.backend !== 'tensorflow';
   return KERNEL_CASES.map((c): KernelResult => {
     if (quick && !c.quick) return { note: 'not run (--quick)' };
     if (config.backend === 'cpu' && !c.small) return { note: 'skipped (too slow)' };
@@ -183,9 +187,12 @@ function benchKernels(config: Config, iters: number, quick: boolean): KernelResu
       for (let i = 0; i <= iters || (spent < 300 && i <= 50); i++) {
         const t0 = performance.now();
         const out = tf.engine().runKernel(c.kernel, inputs, attrs) as tf.Tensor;
-        out.dataSync(); // async backends (tensorflow) finish here; wasm and cpu already have
+        // wasm and cpu kernels are synchronous; reading the output back (dataSync copies it out of
+        // the heap, and big copies trigger GCs) would be timed too. tensorflow is waited for.
+        if (synchronous) out.dispose();
+        else out.dataSync();
         const ms = performance.now() - t0;
-        out.dispose();
+        if (!out.isDisposed) out.dispose();
         if (i > 0) {
           best = Math.min(best, ms);
           spent += ms;
@@ -204,14 +211,21 @@ function benchStep(size: number, iters: number): StepResult {
   const workload = createResnet18FpnWorkload({ batch: 2, imageSize: size });
   const images = tf.randomNormal([2, size, size, 3]) as tf.Tensor4D;
   const times: number[] = [];
+  let cpuMsBest = Infinity;
   let tensorsAfterFirst = -1;
   let tensorsFlat = true;
   for (let i = 0; i <= iters; i++) {
     const t0 = performance.now();
-    const { loss, grads } = workload.step(images);
+    const cpu0 = process.cpuUsage();
+    const loss = workload.step(images);
     loss.dataSync();
-    tf.dispose([loss, ...Object.values(grads)]);
-    if (i > 0) times.push(performance.now() - t0); // the first step also creates XNNPACK operators
+    loss.dispose();
+    const cpu = process.cpuUsage(cpu0);
+    if (i > 0) {
+      // The first step also creates XNNPACK operators.
+      times.push(performance.now() - t0);
+      cpuMsBest = Math.min(cpuMsBest, (cpu.user + cpu.system) / 1000);
+    }
     if (i === 0) tensorsAfterFirst = tf.memory().numTensors;
     else tensorsFlat &&= tf.memory().numTensors === tensorsAfterFirst;
   }
@@ -223,6 +237,7 @@ function benchStep(size: number, iters: number): StepResult {
   return {
     msBest: sorted[0]!,
     msMedian: sorted[Math.floor(sorted.length / 2)]!,
+    cpuMsBest,
     gflopPerStep: (3 * workload.forwardFlops) / 1e9,
     tensorsFlat,
     ...(heapMb === undefined ? {} : { heapMb }),
@@ -284,8 +299,9 @@ async function main(): Promise<void> {
   ];
 
   console.log(`Kestrel runtime benchmark — ${new Date().toISOString()}, Node ${process.version}, ` +
-    `${require('node:os').cpus()[0]?.model ?? 'unknown CPU'} (${require('node:os').availableParallelism()} logical cores)`);
-  console.log(`Best of ${options.iters} timed runs after one warm-up run, wall clock. On a shared machine expect noise: repeat and take the best.\n`);
+    `${os.cpus()[0]?.model ?? 'unknown CPU'} (${os.availableParallelism()} logical cores)`);
+  const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  console.log(`Best of ${options.iters} timed runs after one warm-up run, wall clock; load average at start ${load}. On a shared machine expect noise: repeat and take the best.\n`);
 
   const kernelColumns = configs.map((config) => {
     process.stderr.write(`kernels on ${configName(config)}…\n`);
@@ -299,7 +315,7 @@ async function main(): Promise<void> {
     shown.map(({ c, i }) => [c.kernel, c.shape, ...kernelColumns.map((col) => formatKernel(col[i]))]),
   ));
 
-  console.log('\nResNet-18 + FPN-256 (P2–P6) training step, batch 2 (FLOPs = 3 × forward conv FLOPs, 2·MAC; elementwise ops not counted)');
+  console.log('\nResNet-18 + FPN-256 (P2–P6) training step (forward, backward, SGD update), batch 2 (FLOPs = 3 × forward conv FLOPs, 2·MAC; elementwise ops not counted)');
   const stepRows: string[][] = [];
   const cpuColumn = configs.findIndex((c) => c.backend === 'cpu');
   for (const size of options.sizes) {
@@ -309,7 +325,7 @@ async function main(): Promise<void> {
       process.stderr.write(`training step ${size}² on ${configName(config)}…\n`);
       const r = spawnJob<StepResult>({ task: 'step', config, iters: options.iters, size });
       if ('error' in r) {
-        stepRows.push([`${size}x${size}`, configName(config), '', '', gflop.toFixed(1), '', '', '', `error: ${r.error}`]);
+        stepRows.push([`${size}x${size}`, configName(config), '', '', gflop.toFixed(1), '', '', '', '', '', `error: ${r.error}`]);
         continue;
       }
       stepRows.push([
@@ -319,18 +335,24 @@ async function main(): Promise<void> {
         r.msMedian.toFixed(0),
         r.gflopPerStep.toFixed(1),
         (r.gflopPerStep / (r.msBest / 1000)).toFixed(1),
+        r.cpuMsBest.toFixed(0),
+        threads === 1 ? (r.gflopPerStep / (r.cpuMsBest / 1000)).toFixed(1) : '',
         r.heapMb === undefined ? '' : r.heapMb.toFixed(0),
         r.tensorsFlat ? 'yes' : 'NO',
         '',
       ]);
     }
     const builtIn = configName({ backend: 'wasm', threads: maxThreads, trainingKernels: false });
-    stepRows.push([`${size}x${size}`, builtIn, '', '', gflop.toFixed(1), '', '', '', 'cannot train: no Conv2DBackpropFilter']);
+    stepRows.push([`${size}x${size}`, builtIn, '', '', gflop.toFixed(1), '', '', '', '', '', 'cannot train: no Conv2DBackpropFilter']);
     if (cpuColumn >= 0) {
-      stepRows.push([`${size}x${size}`, 'cpu', '', '', gflop.toFixed(1), '', '', '', `skipped (too slow): ${estimateCpuStep(kernelColumns[cpuColumn]!, size)}`]);
+      stepRows.push([`${size}x${size}`, 'cpu', '', '', gflop.toFixed(1), '', '', '', '', '', `skipped (too slow): ${estimateCpuStep(kernelColumns[cpuColumn]!, size)}`]);
     }
   }
-  console.log(table(['image', 'backend', 'best ms', 'median ms', 'GFLOP/step', 'effective GFLOP/s', 'heap MB', 'tensors flat', 'note'], stepRows));
+  console.log(table(
+    ['image', 'backend', 'best ms', 'median ms', 'GFLOP/step', 'effective GFLOP/s', 'CPU ms', 'GFLOP/s per CPU s (t1)', 'heap MB', 'tensors flat', 'note'],
+    stepRows,
+  ));
+  console.log('CPU ms: process CPU time of the fastest step. With one thread, GFLOP/s per CPU second is the rate while it had the core (wall-clock rates include time other processes took it).');
 }
 
 /** Rough cpu step time from its measured rates on the small 3×3 conv (forward, dx, dW). */

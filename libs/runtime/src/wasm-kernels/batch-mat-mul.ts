@@ -20,9 +20,9 @@ type XnnMatMul = (backend: WasmBackend, a: TensorInfo, b: TensorInfo) => TensorI
 /**
  * BatchMatMul that always reaches XNNPACK's fully-connected path. The built-in kernel takes it
  * only for a single, untransposed product (b is the weights); with a transpose — which every
- * matmul gradient requests — or a batch it falls to a naive loop (1–2 GFLOP/s), and it indexes b
- * wrongly when b's batch is broadcast. Here transposed operands are transposed first, a batch
- * over a shared b is folded into rows, and other batches run one product at a time.
+ * matmul gradient requests — or a batch it falls to a naive loop (1–3 GFLOP/s). Here transposed
+ * operands are transposed first, a batch over a shared b is folded into rows, and other batches
+ * run one product at a time.
  */
 export function makeBatchMatMul(builtIn: tf.KernelFunc): tf.KernelFunc {
   const xnnMatMul: XnnMatMul = (backend, a, b) =>

@@ -138,3 +138,40 @@ function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
   return a;
 }
+
+/**
+ * Where tap (kh, kw) reads x, per axis: input row = oh·s + k·d − pad. Writing k·d = q·s + a,
+ * that is row oh + q of the phase plane `a` (the rows a − pad, a − pad + s, …). So each tap's
+ * X_tap is a phase plane shifted by q rows and columns.
+ */
+export interface AxisTaps {
+  phase: number[];
+  shift: number[];
+  /** Plane size along the axis: every tap's window (output size + shift) fits. */
+  size: number;
+  /** Phases some tap uses. */
+  phases: number[];
+}
+
+export interface PlaneLayout {
+  rows: AxisTaps;
+  cols: AxisTaps;
+  /** Padded plane positions per real output position (the GEMMs' wasted work). */
+  overhead: number;
+}
+
+export function axisTaps(filterSize: number, stride: number, dilation: number, outSize: number): AxisTaps {
+  const phase: number[] = [];
+  const shift: number[] = [];
+  for (let k = 0; k < filterSize; k++) {
+    phase.push((k * dilation) % stride);
+    shift.push(Math.floor((k * dilation) / stride));
+  }
+  return { phase, shift, size: outSize + Math.max(...shift), phases: [...new Set(phase)].sort((a, b) => a - b) };
+}
+
+export function planeLayout(geo: ConvGeometry): PlaneLayout {
+  const rows = axisTaps(geo.filterHeight, geo.strideHeight, geo.dilationHeight, geo.outHeight);
+  const cols = axisTaps(geo.filterWidth, geo.strideWidth, geo.dilationWidth, geo.outWidth);
+  return { rows, cols, overhead: (rows.size * cols.size) / (geo.outHeight * geo.outWidth) };
+}

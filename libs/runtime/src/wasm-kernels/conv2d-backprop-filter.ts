@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { convGeometry, type ConvAttrs, type ConvGeometry } from './conv-geometry';
+import { convGeometry, planeLayout, type ConvAttrs, type ConvGeometry, type PlaneLayout } from './conv-geometry';
 import {
   aliasView,
   allocate,
@@ -56,43 +56,6 @@ export function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
 }
 
 /**
- * Where tap (kh, kw) reads x, per axis: input row = oh·s + k·d − pad. Writing k·d = q·s + a,
- * that is row oh + q of the phase plane `a` (the rows a − pad, a − pad + s, …). So each tap's
- * X_tap is a phase plane shifted by q rows and columns.
- */
-interface AxisTaps {
-  phase: number[];
-  shift: number[];
-  /** Plane size along the axis: every tap's window (output size + shift) fits. */
-  size: number;
-  /** Phases some tap uses. */
-  phases: number[];
-}
-
-interface PlaneLayout {
-  rows: AxisTaps;
-  cols: AxisTaps;
-  /** Padded plane positions per real output position (the GEMMs' wasted work). */
-  overhead: number;
-}
-
-function axisTaps(filterSize: number, stride: number, dilation: number, outSize: number): AxisTaps {
-  const phase: number[] = [];
-  const shift: number[] = [];
-  for (let k = 0; k < filterSize; k++) {
-    phase.push((k * dilation) % stride);
-    shift.push(Math.floor((k * dilation) / stride));
-  }
-  return { phase, shift, size: outSize + Math.max(...shift), phases: [...new Set(phase)].sort((a, b) => a - b) };
-}
-
-function planeLayout(geo: ConvGeometry): PlaneLayout {
-  const rows = axisTaps(geo.filterHeight, geo.strideHeight, geo.dilationHeight, geo.outHeight);
-  const cols = axisTaps(geo.filterWidth, geo.strideWidth, geo.dilationWidth, geo.outWidth);
-  return { rows, cols, overhead: (rows.size * cols.size) / (geo.outHeight * geo.outWidth) };
-}
-
-/**
  * The phase-plane method: no im2col at all. x is rearranged into zero-padded phase planes
  * [phase][ci][n][row][col]; then X_tap for every tap is that buffer seen from an offset (row
  * shift · plane width + column shift) as a [ci, n·rows·cols] matrix. Columns past a row's end
@@ -101,7 +64,7 @@ function planeLayout(geo: ConvGeometry): PlaneLayout {
  *
  * Large maps are processed in chunks of about `chunkPositions` plane positions (a band of rows
  * of one image, plus the taps' halo rows), each chunk's taps accumulated into dW: GEMMs whose
- * operands stay in cache run ~1.5× faster than ones streaming 30+ MB per tap.
+ * operands stay in cache ran ~1.3× faster here than ones streaming 30+ MB per tap.
  */
 function planeFilterGradient(backend: WasmBackend, x: TensorInfo, dy: TensorInfo, geo: ConvGeometry, plan: PlaneLayout): TensorInfo {
   const chunks = chunking(geo, plan);
@@ -136,9 +99,10 @@ function planeFilterGradient(backend: WasmBackend, x: TensorInfo, dy: TensorInfo
               const offset = block * blockSize + plan.rows.shift[kh] * plan.cols.size + plan.cols.shift[kw];
               const xTap = aliasView(backend, planes, offset, [1, inC, positions]);
               try {
-                const part = matMul(backend, xTap, dyMatrix);
-                accumulate(backend, part, dw, t * inC * outC, chunks.count > 1);
-                release(backend, part);
+                withTemporaries(backend, (keepPart) => {
+                  const part = keepPart(matMul(backend, xTap, dyMatrix));
+                  accumulate(backend, part, dw, t * inC * outC, chunks.count > 1);
+                });
               } finally {
                 releaseAlias(backend, xTap);
               }

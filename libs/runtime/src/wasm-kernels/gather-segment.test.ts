@@ -50,10 +50,13 @@ describe('UnsortedSegmentSum on wasm matches cpu', () => {
     { x: [2, 3, 4], ids: [2, 3], numSegments: 5 },
     { x: [9], ids: [9], numSegments: 3 },
   ];
-  it.each(cases.map((c) => [JSON.stringify(c), c] as const))('%s', async (_, c) => {
+  // With every id in range (the ScatterNd path) and with some −1 ids, which are dropped.
+  it.each(cases.flatMap((c) => [true, false].map((dropSome) => [JSON.stringify({ ...c, dropSome }), { ...c, dropSome }] as const)))('%s', async (_, c) => {
     const random = seededRandom(16);
     const x = { values: randomValues(tf.util.sizeFromShape(c.x), random), shape: c.x };
-    const ids = randomIndices(tf.util.sizeFromShape(c.ids), c.numSegments + 1, random).map((v) => v - 1); // includes −1: dropped
+    const ids = c.dropSome
+      ? randomIndices(tf.util.sizeFromShape(c.ids), c.numSegments + 1, random).map((v) => v - 1)
+      : randomIndices(tf.util.sizeFromShape(c.ids), c.numSegments, random);
     const segmentIds = { values: ids, shape: c.ids, dtype: 'int32' as const };
     // The cpu kernel takes 1-D ids only: give it the equivalent flattened problem.
     const flatX = { values: x.values, shape: [ids.length, tf.util.sizeFromShape(c.x.slice(c.ids.length))] };

@@ -35,7 +35,7 @@ const KERNELS: KernelSpec[] = [
   {
     name: 'BatchMatMul',
     make: (builtIn) => makeBatchMatMul(required(builtIn, 'BatchMatMul').kernelFunc),
-    why: 'transposed (every matmul gradient) or batched products fall to a naive loop; broadcast batches misindexed',
+    why: 'transposed (every matmul gradient) or batched products fall to a naive loop',
   },
   { name: 'MaxPoolGrad', make: own(maxPoolGrad), why: 'slow loop (~2.5× slower)' },
   { name: 'AvgPoolGrad', make: own(avgPoolGrad), why: 'slow loop (~2× slower)' },
@@ -48,11 +48,11 @@ const KERNELS: KernelSpec[] = [
   // Forward kernels that training runs often and the wasm backend runs pathologically slowly.
   { name: 'ResizeNearestNeighbor', make: own(resizeNearestNeighbor), why: 'slow loop (~2× slower; FPN upsampling)' },
   { name: 'GatherV2', make: own(gatherV2), why: '~12× slower' },
-  { name: 'Tile', make: own(tile), why: '~70× slower' },
+  { name: 'Tile', make: own(tile), why: '~70× slower; aborts on strings' },
   { name: 'Slice', make: (builtIn) => makeSlice(required(builtIn, 'Slice').kernelFunc), why: 'copies the whole input out of the heap per call (Pad/Concat gradients)' },
   { name: 'SplitV', make: (builtIn) => makeSplitV(required(builtIn, 'SplitV').kernelFunc), why: 'uses that Slice' },
   { name: 'Concat', make: (builtIn) => makeConcat(required(builtIn, 'Concat').kernelFunc), why: 'a view object per copied block (~4× slower)' },
-  { name: 'Sum', make: (builtIn) => makeSum(required(builtIn, 'Sum').kernelFunc), why: 'transposes before reducing leading axes (bias gradients)' },
+  { name: 'Sum', make: (builtIn) => makeSum(required(builtIn, 'Sum').kernelFunc), why: 'transposes before reducing leading axes (bias gradients; ~15× slower)' },
   { name: 'Identity', make: own(identity), why: 'copies; the engine clones every tensor it saves for backprop' },
   { name: 'Cast', make: (builtIn) => makeCast(required(builtIn, 'Cast').kernelFunc), why: 'copies on a same-dtype cast (ReLU gradient)' },
 ];

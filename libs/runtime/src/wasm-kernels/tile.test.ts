@@ -24,3 +24,17 @@ describe('Tile on wasm matches cpu', () => {
     }
   });
 });
+
+describe('string tensors (the wasm Tile aborts on them)', () => {
+  it('tile like cpu', async () => {
+    const results: unknown[][] = [];
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await tf.setBackend(backend);
+      const x = tf.tensor2d([['a', 'b', 'c'], ['d', 'e', 'f']]);
+      const outs = [tf.tile(x, [2, 1]), tf.tile(x, [1, 2]), tf.tile(tf.tensor1d(['p', 'q']), [3])];
+      results.push(outs.map((t) => t.arraySync()));
+      tf.dispose([x, ...outs]);
+    }
+    expect(results[1]).toEqual(results[0]);
+  });
+});

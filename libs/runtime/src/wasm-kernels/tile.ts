@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { pickStrings } from './string-tensors';
 import { allocate, elementOffset, wholeHeapFor, type KernelArgs, type TensorInfo } from './wasm-backend';
 
 /**
  * Tile (the wasm kernel runs ~10 M elements/s). x is placed once, then each axis — innermost
- * first — is replicated by copying whole contiguous blocks within the output.
+ * first — is replicated by copying whole contiguous blocks within the output. Strings (which
+ * the wasm kernel aborts on) are picked element by element.
  */
 export function tile(args: KernelArgs): TensorInfo {
   const { backend } = args;
@@ -11,6 +13,20 @@ export function tile(args: KernelArgs): TensorInfo {
   const { reps } = args.attrs as unknown as { reps: number[] };
   const rank = x.shape.length;
   const outShape = x.shape.map((d, i) => d * reps[i]);
+  if (x.dtype === 'string') {
+    const inStrides = tf.util.computeStrides(x.shape);
+    const outStrides = tf.util.computeStrides(outShape);
+    return pickStrings(backend, x, outShape, (i) => {
+      let source = 0;
+      let rest = i;
+      for (let a = 0; a < rank; a++) {
+        const coord = Math.floor(rest / (outStrides[a] ?? 1));
+        rest -= coord * (outStrides[a] ?? 1);
+        source += (coord % x.shape[a]!) * (inStrides[a] ?? 1);
+      }
+      return source;
+    });
+  }
   const out = allocate(backend, outShape, x.dtype);
   if (tf.util.sizeFromShape(outShape) === 0) return out;
   const heap = wholeHeapFor(backend, x.dtype);

@@ -107,9 +107,9 @@ export function aliasView(backend: WasmBackend, base: TensorInfo, offset: number
 
 /** Forgets an alias: unregisters it (dropping any XNNPACK operator cached on it) without freeing memory. */
 export function releaseAlias(backend: WasmBackend, alias: TensorInfo): void {
-  const data = backend.dataIdMap.get(alias.dataId);
-  if (!data) return;
-  backend.wasm.tfjs.disposeData(data.id);
+  // `has` first: DataStorage.get on an unknown id tries to move data in from another backend.
+  if (!backend.dataIdMap.has(alias.dataId)) return;
+  backend.wasm.tfjs.disposeData(backend.dataIdMap.get(alias.dataId)!.id);
   backend.dataIdMap.delete(alias.dataId);
 }
 
