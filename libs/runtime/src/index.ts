@@ -2,7 +2,7 @@
 import './tf-setup';
 export * as tf from '@tensorflow/tfjs-core';
 export * from './backend';
-export { registerWasmTrainingKernels } from './wasm-kernels';
+export { describeWasmTrainingKernels, registerWasmTrainingKernels, WASM_TRAINING_KERNEL_NAMES } from './wasm-kernels';
 export * from './module';
 export { untapedConstant } from './autodiff';
 export * from './checkpoint';
