@@ -1,5 +1,6 @@
 import type { NormSpec } from '@kestrel/norm';
 import type { BoxCoderWeights } from '@kestrel/ops';
+import { RPN_DEFAULTS } from '@kestrel/heads';
 import { arrayOf, boolean, integer, norm, nullable, number, object, oneOf, string, type Schema } from './schema';
 
 export type Architecture = 'faster_rcnn' | 'mask_rcnn';
@@ -130,24 +131,8 @@ export const MODEL_CONFIG_DEFAULTS: Readonly<Omit<ModelConfig, 'maskHead'>> = {
   },
   backbone: { type: 'resnet', depth: 50, width: 1, norm: 'frozen-bn', freezeAt: 2, strideInOneByOne: false, pretrained: null },
   fpn: { inFeatures: ['res2', 'res3', 'res4', 'res5'], outChannels: 256, norm: 'none', topBlock: 'max-pool' },
-  rpn: {
-    inFeatures: ['p2', 'p3', 'p4', 'p5', 'p6'],
-    anchorSizes: [[32], [64], [128], [256], [512]],
-    aspectRatios: [0.5, 1, 2],
-    anchorOffset: 0,
-    iouThresholds: [0.3, 0.7],
-    batchSizePerImage: 256,
-    positiveFraction: 0.5,
-    boxWeights: [1, 1, 1, 1],
-    smoothL1Beta: 0,
-    preNmsTopKTrain: 2000,
-    preNmsTopKTest: 1000,
-    postNmsTopKTrain: 1000,
-    postNmsTopKTest: 1000,
-    nmsThreshold: 0.7,
-    minBoxSize: 0,
-    crowdIgnoreIoF: 0.5,
-  },
+  // The RPN's own defaults (detectron2's), copied so config objects stay mutable plain data.
+  rpn: structuredClone(RPN_DEFAULTS) as unknown as RpnConfig,
   roiHeads: {
     inFeatures: ['p2', 'p3', 'p4', 'p5'],
     batchSizePerImage: 512,
