@@ -1,5 +1,5 @@
 import { PNG } from 'pngjs';
-import { NORM_COLORS, plotLayout, renderPlot, type PlotSeries } from './plot';
+import { NORM_COLORS, chartSeries, renderPlot, type PlotSeries } from './plot';
 
 const series: PlotSeries[] = [
   { name: 'bn', points: [16, 8, 4, 2, 1].map((x, i) => ({ x, mean: 80 - 12 * i, std: 1 + i })) },
@@ -14,31 +14,13 @@ function countColor(png: PNG, color: readonly number[]): number {
   return n;
 }
 
-describe('plotLayout', () => {
-  const layout = plotLayout(series, { width: 760, height: 480 });
-
-  it('puts the largest batch on the left, evenly spaced in log2', () => {
-    expect(layout.x(16)).toBeLessThan(layout.x(1));
-    const gaps = [16, 8, 4, 2].map((b) => layout.x(b / 2) - layout.x(b));
-    for (const g of gaps) expect(g).toBeCloseTo(gaps[0]!, 9);
-    expect(layout.x(16)).toBeGreaterThan(layout.left);
-    expect(layout.x(1)).toBeLessThan(layout.right);
-  });
-
-  it('y ticks enclose every error bar and higher is up', () => {
-    expect(layout.yTicks[0]).toBeLessThanOrEqual(80 - 48 - 5);
-    expect(layout.yTicks[layout.yTicks.length - 1]).toBeGreaterThanOrEqual(81);
-    expect(layout.y(80)).toBeLessThan(layout.y(30));
-    expect(layout.y(layout.yTicks[0]!)).toBeCloseTo(layout.bottom, 9);
-  });
-
-  it('includes the reference value', () => {
-    const withChance = plotLayout(series, { reference: { value: 20, label: 'CHANCE' } });
-    expect(withChance.yTicks[0]).toBeLessThanOrEqual(20);
-  });
-
-  it('refuses an empty plot', () => {
-    expect(() => plotLayout([])).toThrow(/no data/);
+// Axis math and the chart layout are tested in @kestrel/charts; here, the study's use of it.
+describe('chartSeries', () => {
+  it('colours each norm the same whatever else is plotted, and maps mean ± std', () => {
+    const [only] = chartSeries([series[1]!]);
+    expect(only!.color).toEqual(NORM_COLORS['cbn']);
+    expect(only!.points[0]).toEqual({ x: 16, y: 78, err: 0.5 });
+    expect(chartSeries([{ name: 'new-norm', points: [] }])[0]!.color).toBeDefined();
   });
 });
 
@@ -52,8 +34,14 @@ describe('renderPlot', () => {
     expect(countColor(png, [0, 0, 0])).toBeGreaterThan(500); // frame, ticks, text
   });
 
-  it('handles a single batch size and a single seed', () => {
+  it('draws the reference line and handles a single batch size and a single seed', () => {
+    const withChance = PNG.sync.read(renderPlot(series, { reference: { value: 20, label: 'CHANCE' } }));
+    expect(countColor(withChance, [110, 110, 110])).toBeGreaterThan(100); // dashed line + legend frame
     const png = PNG.sync.read(renderPlot([{ name: 'gn', points: [{ x: 4, mean: 50, std: 0 }] }]));
     expect(png.width).toBe(760);
+  });
+
+  it('refuses an empty plot', () => {
+    expect(() => renderPlot([])).toThrow(/no data/);
   });
 });

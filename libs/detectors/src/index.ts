@@ -38,4 +38,18 @@ export {
   type ConfigIssue,
   type ConfigTree,
 } from './config/load';
-export { describe as describeSchema, validate as validateSchema, type Schema, type SchemaIssue } from './config/schema';
+export {
+  arrayOf,
+  boolean,
+  describe as describeSchema,
+  integer,
+  norm as normSchema,
+  nullable,
+  number,
+  object,
+  oneOf,
+  string,
+  validate as validateSchema,
+  type Schema,
+  type SchemaIssue,
+} from './config/schema';

@@ -52,7 +52,9 @@ function assertJson(value: unknown, path: string): void {
     return;
   }
   const proto: unknown = typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
-  if (proto === Object.prototype || proto === null) {
+  // Any realm's Object.prototype (its own prototype is null): structuredClone and vm contexts
+  // (Jest) hand out plain objects from another realm.
+  if (proto === null || (typeof proto === 'object' && Object.getPrototypeOf(proto) === null)) {
     for (const [key, item] of Object.entries(value as object)) assertJson(item, `${path}.${key}`);
     return;
   }

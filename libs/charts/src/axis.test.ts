@@ -1,4 +1,4 @@
-import { linearScale, log2Scale, niceStep, niceTicks, tickDecimals } from './axis';
+import { formatNumber, linearScale, log10Scale, log2Scale, logTicks, niceStep, niceTicks, tickDecimals } from './axis';
 
 describe('niceStep', () => {
   it.each([
@@ -65,5 +65,51 @@ describe('scales', () => {
 
   it('rejects a non-positive log domain', () => {
     expect(() => log2Scale(0, 16, 0, 1)).toThrow(/positive/);
+  });
+});
+
+describe('log10 axis', () => {
+  it('spaces decades evenly', () => {
+    const y = log10Scale(0.01, 10, 300, 0);
+    expect(y(0.01)).toBeCloseTo(300, 9);
+    expect(y(0.1)).toBeCloseTo(200, 9);
+    expect(y(1)).toBeCloseTo(100, 9);
+    expect(y(10)).toBeCloseTo(0, 9);
+    expect(() => log10Scale(-1, 10, 0, 1)).toThrow(/positive/);
+  });
+
+  it('snaps narrow spans to 1-2-5 limits and labels every 1-2-5 value', () => {
+    const t = logTicks(0.3, 1.5);
+    expect(t.min).toBe(0.2);
+    expect(t.max).toBe(2);
+    expect(t.values).toEqual([0.2, 0.5, 1, 2]);
+  });
+
+  it('labels wide spans at powers of ten plus the limits', () => {
+    const t = logTicks(0.012, 2.6);
+    expect(t.min).toBe(0.01);
+    expect(t.max).toBe(5);
+    expect(t.values).toEqual([0.01, 0.1, 1, 5]);
+    expect(logTicks(0.0011, 1.9).values).toEqual([0.001, 0.01, 0.1, 1, 2]);
+    expect(logTicks(3e-5, 40).values).toEqual([2e-5, 1e-4, 0.001, 0.01, 0.1, 1, 10, 50]);
+  });
+
+  it('keeps limits that are ticks and widens a single value', () => {
+    expect(logTicks(0.1, 1)).toMatchObject({ min: 0.1, max: 1 });
+    const t = logTicks(1, 1);
+    expect(t.min).toBe(0.5);
+    expect(t.max).toBe(2);
+    expect(() => logTicks(0, 1)).toThrow(/positive/);
+  });
+});
+
+describe('formatNumber', () => {
+  it('prints short labels without float noise, exponents only for extremes', () => {
+    expect(formatNumber(16)).toBe('16');
+    expect(formatNumber(0.1 + 0.2)).toBe('0.3');
+    expect(formatNumber(0.0005)).toBe('0.0005');
+    expect(formatNumber(1e-5)).toBe('1E-5');
+    expect(formatNumber(2.5e7)).toBe('2.5E+7');
+    expect(formatNumber(0)).toBe('0');
   });
 });

@@ -1,9 +1,12 @@
-/** A minimal RGB raster for the plot: rectangles, thick lines, markers, text (coco-data's 5×7 font). */
+/** A minimal RGB raster for charts: rectangles, thick lines, markers, text (coco-data's 5×7 font). */
 import { drawText, encodePng, type Rgb, type RgbImage } from '@kestrel/coco-data';
 
 /** Width of the font's glyph cell in font pixels (5 px glyph + 1 px spacing). */
 const GLYPH_ADVANCE = 6;
 const GLYPH_HEIGHT = 7;
+// Jest runs code in a vm context where each lookup of a global such as `Math` costs ~100× more
+// (a 3000-iteration loss chart took 20 s instead of 0.2 s); the pixel loops use this alias.
+const M = Math;
 
 export class Canvas {
   readonly image: RgbImage;
@@ -18,8 +21,8 @@ export class Canvas {
   }
 
   setPixel(x: number, y: number, color: Rgb): void {
-    const xi = Math.round(x);
-    const yi = Math.round(y);
+    const xi = M.round(x);
+    const yi = M.round(y);
     if (xi < 0 || yi < 0 || xi >= this.width || yi >= this.height) return;
     const i = (yi * this.width + xi) * 3;
     this.image.data[i] = color[0];
@@ -34,16 +37,23 @@ export class Canvas {
 
   /** Fills [x1, x2) × [y1, y2), clipped. */
   fillRect(x1: number, y1: number, x2: number, y2: number, color: Rgb): void {
-    const xa = Math.max(0, Math.round(Math.min(x1, x2)));
-    const xb = Math.min(this.width, Math.round(Math.max(x1, x2)));
-    const ya = Math.max(0, Math.round(Math.min(y1, y2)));
-    const yb = Math.min(this.height, Math.round(Math.max(y1, y2)));
-    for (let y = ya; y < yb; y++) for (let x = xa; x < xb; x++) this.setPixel(x, y, color);
+    const xa = M.max(0, M.round(M.min(x1, x2)));
+    const xb = M.min(this.width, M.round(M.max(x1, x2)));
+    const ya = M.max(0, M.round(M.min(y1, y2)));
+    const yb = M.min(this.height, M.round(M.max(y1, y2)));
+    const data = this.image.data;
+    for (let y = ya; y < yb; y++) {
+      for (let i = (y * this.width + xa) * 3, end = (y * this.width + xb) * 3; i < end; i += 3) {
+        data[i] = color[0];
+        data[i + 1] = color[1];
+        data[i + 2] = color[2];
+      }
+    }
   }
 
   /** A line `width` pixels thick (square brush stepped along the segment). */
   line(x1: number, y1: number, x2: number, y2: number, color: Rgb, width = 1): void {
-    const steps = Math.max(1, Math.ceil(Math.hypot(x2 - x1, y2 - y1) * 2));
+    const steps = M.max(1, M.ceil(M.hypot(x2 - x1, y2 - y1) * 2));
     const half = (width - 1) / 2;
     for (let s = 0; s <= steps; s++) {
       const x = x1 + ((x2 - x1) * s) / steps;
@@ -64,8 +74,9 @@ export class Canvas {
 
   /** A filled disc marker. */
   disc(cx: number, cy: number, radius: number, color: Rgb): void {
-    for (let dy = -Math.ceil(radius); dy <= Math.ceil(radius); dy++) {
-      for (let dx = -Math.ceil(radius); dx <= Math.ceil(radius); dx++) {
+    const r = M.ceil(radius);
+    for (let dy = -r; dy <= r; dy++) {
+      for (let dx = -r; dx <= r; dx++) {
         if (dx * dx + dy * dy <= radius * radius + 0.5) this.setPixel(cx + dx, cy + dy, color);
       }
     }
