@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { c2MsraFill, Module, Rng, zeros } from '@kestrel/runtime';
+import { CrossIterationBatchNorm } from './cbn/cross-iteration-bn';
 import { IdentityNorm } from './identity-norm';
 import type { Norm, ConvPadding } from './norm';
 import { createNorm, type NormSpec } from './registry';
@@ -62,6 +63,11 @@ export class ConvNorm extends Module {
   forward(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const pad: ConvPadding = [[0, 0], [this.padding, this.padding], [this.padding, this.padding], [0, 0]];
+      if (this.norm instanceof CrossIterationBatchNorm && !this.bias && this.dilation === 1) {
+        // CBN's statistic gradients then come with the conv's own filter gradient.
+        const out = this.norm.convForward(x, this.weight as tf.Tensor4D, [this.stride, this.stride], pad);
+        return this.activation === 'relu' ? tf.relu(out) : out;
+      }
       let y: tf.Tensor4D = tf.conv2d(x, this.weight as tf.Tensor4D, this.stride, pad, 'NHWC', this.dilation);
       if (this.bias) y = tf.add(y, this.bias);
       const producer = this.norm.needsProducer

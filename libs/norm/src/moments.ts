@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { customOp } from './custom-op';
 
 /** Axes a per-channel statistic reduces over: all but the last (channel) axis. */
 export function batchAxes(y: tf.Tensor): number[] {
@@ -23,9 +24,53 @@ export function affineNormalize(
   return tf.tidy(() => {
     let scale: tf.Tensor = tf.rsqrt(tf.add(variance, eps));
     if (gamma) scale = tf.mul(scale, gamma);
-    const out = tf.mul(tf.sub(y, mean), scale);
-    return beta ? tf.add(out, beta) : out;
+    let shift: tf.Tensor = tf.neg(tf.mul(mean, scale));
+    if (beta) shift = tf.add(shift, beta);
+    return scaleShift(y, scale, shift);
   });
+}
+
+/**
+ * y·scale + shift over the last (channel) axis, scale and shift [C], with the gradient written
+ * out — dy = g·scale, dscale = Σ g·y, dshift = Σ g — in 4 full-size passes where autodiff of
+ * the broadcasts takes about twice as many.
+ */
+export function scaleShift(y: tf.Tensor, scale: tf.Tensor, shift: tf.Tensor): tf.Tensor {
+  return customOp(
+    { y, scale, shift },
+    (save) => {
+      save([y, scale]);
+      return tf.add(tf.mul(y, scale), shift);
+    },
+    (g, [ys, s]) => ({
+      y: () => tf.mul(g, s!),
+      scale: () => tf.sum(tf.mul(g, ys!), batchAxes(g)),
+      shift: () => tf.sum(g, batchAxes(g)),
+    }),
+  );
+}
+
+/**
+ * Per-channel [mean(y), mean(y²)] as a [2, C] tensor, with the gradient written out:
+ * dy = dmean/M + y·2·dmeansq/M (2 passes; autodiff of mean and square takes about 8).
+ */
+export function meanAndMeanSquare(y: tf.Tensor): tf.Tensor2D {
+  const axes = batchAxes(y);
+  const positions = y.size / y.shape[y.rank - 1]!;
+  return customOp(
+    { y },
+    (save) => {
+      save([y]);
+      // Sum, not mean: the wasm Mean transposes first; Sum over leading axes does not.
+      return tf.mul(tf.stack([tf.sum(y, axes), tf.sum(tf.square(y), axes)]), 1 / positions) as tf.Tensor2D;
+    },
+    (d, [ys]) => ({
+      y: () => {
+        const [dMean, dMeanSquare] = tf.unstack(d);
+        return tf.add(tf.mul(ys!, tf.mul(dMeanSquare!, 2 / positions)), tf.mul(dMean!, 1 / positions));
+      },
+    }),
+  );
 }
 
 /** running ← (1 − momentum)·running + momentum·value (PyTorch's convention). */

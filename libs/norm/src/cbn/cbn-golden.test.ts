@@ -12,9 +12,9 @@ describe.each(['cpu', 'wasm'] as const)('CBN golden fixture on %s', (backend) =>
     await initBackend({ backend, threads: 2 });
   });
 
-  it('matches every step and the final state within 1e-4 relative', () => {
+  it.each(['forward', 'fused'] as const)('matches every step and the final state within 1e-4 relative (%s conv path)', (path) => {
     const before = tf.memory().numTensors;
-    const errors = replayCbnFixture(fixture);
+    const errors = replayCbnFixture(fixture, path);
     expect(Object.keys(errors).sort()).toEqual(
       [
         'final.beta', 'final.eval_output', 'final.filter', 'final.gamma', 'final.running_mean', 'final.running_var',

@@ -207,4 +207,80 @@ describe('CrossIterationBatchNorm', () => {
     block.dispose();
     x.dispose();
   });
+
+  describe('ConvNorm path (statistic gradients from the backward pass)', () => {
+    /** Trains two identical conv → cbn blocks, one through ConvNorm (fused), one through conv + forward. */
+    async function compare(differentiate: 'all' | 'affine only', steps = 5): Promise<number[]> {
+      const make = () => new ConvNorm({ inChannels: 3, outChannels: 4, kernel: 3, stride: 2, norm: { type: 'cbn', window: 3 }, rng: new Rng(21) });
+      const fused = make();
+      const plain = make();
+      const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [1, 1], [1, 1], [0, 0]];
+      const plainForward = (x: tf.Tensor4D) =>
+        tf.relu(plain.norm.forward(tf.conv2d(x, plain.weight as tf.Tensor4D, 2, pad), {
+          kind: 'conv2d', input: x, filter: plain.weight as tf.Tensor4D, strides: [2, 2], pad, dilations: [1, 1],
+        }));
+      const filterGradCalls: number[] = [];
+      for (let t = 0; t < steps; t++) {
+        const x = inputs(t);
+        const train = (block: ConvNorm, f: (x: tf.Tensor4D) => tf.Tensor) =>
+          tf.tidy(() => {
+            const u = tf.tensor(pseudoRandom(2 * 3 * 3 * 4, 50 + t), [2, 3, 3, 4]);
+            const vars = differentiate === 'all' ? block.trainableParameters() : block.norm.trainableParameters();
+            const { grads } = tf.variableGrads(() => tf.sum(tf.mul(f(x), u)) as tf.Scalar, vars);
+            const out = vars.map((v) => grads[v.name]!.dataSync() as Float32Array);
+            for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name]!, 0.1)));
+            return out;
+          });
+        let a: Float32Array[] = [];
+        const info = await tf.profile(() => {
+          a = train(fused, (xi) => fused.forward(xi));
+        });
+        filterGradCalls.push(info.kernels.filter((k) => k.name === 'Conv2DBackpropFilter').length);
+        const b = train(plain, plainForward);
+        a.forEach((g, i) => expectClose(g, b[i]!, 1e-4));
+        const fusedStats = (fused.norm as CrossIterationBatchNorm).lastStatistics()!;
+        const plainStats = (plain.norm as CrossIterationBatchNorm).lastStatistics()!;
+        expectClose(fusedStats.mean, plainStats.mean.dataSync(), 1e-5);
+        expectClose(fusedStats.variance, plainStats.variance.dataSync(), 1e-5);
+        x.dispose();
+      }
+      const history = (block: ConvNorm) => Object.entries(block.stateDict()).filter(([k]) => k.includes('history'));
+      const fusedHistory = history(fused);
+      const plainHistory = new Map(history(plain));
+      expect(fusedHistory.length).toBe(2 * 6);
+      for (const [key, tensor] of fusedHistory) expectClose(tensor, plainHistory.get(key)!.dataSync(), 1e-4);
+      fused.dispose();
+      plain.dispose();
+      return filterGradCalls;
+    }
+
+    it('trains exactly like conv + forward, with ONE filter-gradient call per step', async () => {
+      const calls = await compare('all');
+      expect(calls).toEqual([1, 1, 1, 1, 1]);
+    });
+
+    it('still records the statistic gradients when the filter is not differentiated', async () => {
+      await compare('affine only');
+    });
+
+    it('keeps the tensor count flat and completes a pending entry for a forward in the same step', () => {
+      const block = new ConvNorm({ inChannels: 3, outChannels: 4, kernel: 3, norm: { type: 'cbn', window: 3 }, rng: new Rng(2) });
+      const x = inputs(1);
+      const train = () =>
+        tf.tidy(() => {
+          // Two forwards in one step (weight sharing): the first one's entry is needed before any backward pass.
+          const { grads } = tf.variableGrads(() => tf.add(tf.sum(block.forward(x)), tf.sum(block.forward(x))) as tf.Scalar);
+          for (const [name, g] of Object.entries(grads)) {
+            const v = block.trainableParameters().find((p) => p.name === name)!;
+            v.assign(tf.sub(v, tf.mul(g, 0.01)));
+          }
+        });
+      for (let i = 0; i < 3; i++) train();
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 5; i++) train();
+      expect(tf.memory().numTensors).toBe(before);
+      block.dispose();
+      x.dispose();
+    });
+  });
 });

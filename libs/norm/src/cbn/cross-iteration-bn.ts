@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { untapedConstant, type StateDict } from '@kestrel/runtime';
-import { Norm, type Producer } from '../norm';
-import { affineNormalize, batchAxes, ema } from '../moments';
+import { Norm, type ConvPadding, type ConvProducer, type Producer } from '../norm';
+import { affineNormalize, ema, meanAndMeanSquare } from '../moments';
 import { optionError } from '../options';
 import { CbnHistory, type HistoryEntry } from './history';
-import { statisticGradients, weightMatrix } from './statistic-gradients';
+import { convWithStatistics } from './fused-conv';
+import { statisticGradients, weightMatrix, type ConvGeometry } from './statistic-gradients';
+import { StatisticSlot } from './statistic-slot';
 
 export interface CbnOptions {
   /** k: the current iteration plus up to k−1 previous ones. Default 4. */
@@ -78,13 +80,37 @@ export class CrossIterationBatchNorm extends Norm {
     if (!producer) {
       throw new Error('cbn: training needs the producing conv/dense layer (pass its input and filter), see ConvNorm');
     }
+    return this.trainingForward(y, producer);
+  }
+
+  /**
+   * conv2d(x, filter) (no bias, no dilation) followed by this norm: the same result as
+   * `forward(conv2d(x, filter), producer)`, but when gradients are being recorded the
+   * statistic gradients come from the conv's backward pass, fused with the loss's filter
+   * gradient (see fused-conv.ts), instead of from a filter-gradient call of their own.
+   */
+  convForward(x: tf.Tensor4D, filter: tf.Tensor4D, strides: [number, number], pad: ConvPadding): tf.Tensor4D {
     return tf.tidy(() => {
-      const axes = batchAxes(y);
-      const muT = tf.mean(y, axes) as tf.Tensor1D;
-      const nuT = tf.mean(tf.square(y), axes) as tf.Tensor1D;
+      const producer: ConvProducer = { kind: 'conv2d', input: x, filter, strides, pad, dilations: [1, 1] };
+      if (!this.training || this.history.capacity === 0 || !tf.engine().isTapeOn()) {
+        return this.forward(tf.conv2d(x, filter, strides, pad), producer) as tf.Tensor4D;
+      }
+      const [kh, kw, cin, cout] = filter.shape;
+      const geometry: ConvGeometry = { filterShape: [kh, kw, cin, cout], strides, pad };
+      const slot = new StatisticSlot(geometry);
+      const y = convWithStatistics(x, filter, geometry, slot);
+      this.checkChannels(y);
+      return this.trainingForward(y, producer, slot) as tf.Tensor4D;
+    });
+  }
+
+  /** With a slot, the statistic gradients of this step arrive from the conv's backward pass. */
+  private trainingForward(y: tf.Tensor, producer: Producer, slot?: StatisticSlot): tf.Tensor {
+    return tf.tidy(() => {
+      const [muT, nuT] = tf.unstack(meanAndMeanSquare(y)) as [tf.Tensor1D, tf.Tensor1D];
       const useWindow = this.steps >= this.options.burnin;
       // [sumMu, sumNu, count, currentMask] over the history; constants for autodiff.
-      const constants = this.windowConstants(useWindow, producer, y, muT, nuT);
+      const constants = this.windowConstants(useWindow, producer, y, muT, nuT, slot);
       const [sumMu, sumNu, count, currentMask] = tf.unstack(constants) as tf.Tensor1D[];
       let mean: tf.Tensor1D;
       let meanSquare: tf.Tensor1D;
@@ -111,26 +137,32 @@ export class CrossIterationBatchNorm extends Norm {
    * packed as [sumMu, sumNu, count, currentMask]; as a side effect, pushes the current
    * iteration into the history.
    */
-  private windowConstants(useWindow: boolean, producer: Producer, y: tf.Tensor, muT: tf.Tensor1D, nuT: tf.Tensor1D): tf.Tensor2D {
+  private windowConstants(
+    useWindow: boolean,
+    producer: Producer,
+    y: tf.Tensor,
+    muT: tf.Tensor1D,
+    nuT: tf.Tensor1D,
+    slot?: StatisticSlot,
+  ): tf.Tensor2D {
     return untapedConstant([muT, nuT], () => {
       const value = tf.tidy(() => {
         const entries = useWindow ? this.history.entries : [];
-        const w = weightMatrix(producer);
         let sumMu: tf.Tensor = tf.zerosLike(muT);
         let sumNu: tf.Tensor = tf.zerosLike(muT);
         let count: tf.Tensor = tf.onesLike(muT);
         let currentMask: tf.Tensor = tf.onesLike(muT);
-        for (const entry of entries) {
-          const { mu, nu } = this.compensate(entry, w);
+        if (entries.length > 0) {
+          const { mu, nu } = this.compensate(entries, producer);
           if (this.options.guard === 'clamp') {
-            sumMu = tf.add(sumMu, mu);
-            sumNu = tf.add(sumNu, tf.maximum(nu, tf.square(mu)));
-            count = tf.add(count, 1);
+            sumMu = tf.sum(mu, 0);
+            sumNu = tf.sum(tf.maximum(nu, tf.square(mu)), 0);
+            count = tf.fill([this.numChannels], entries.length + 1);
           } else {
             const valid = tf.cast(tf.greaterEqual(tf.sub(nu, tf.square(mu)), 0), 'float32');
-            sumMu = tf.add(sumMu, tf.mul(valid, mu));
-            sumNu = tf.add(sumNu, tf.mul(valid, nu));
-            count = tf.add(count, valid);
+            sumMu = tf.sum(tf.mul(valid, mu), 0);
+            sumNu = tf.sum(tf.mul(valid, nu), 0);
+            count = tf.add(tf.sum(valid, 0), 1);
           }
         }
         if (this.options.guard === 'drop') {
@@ -142,25 +174,42 @@ export class CrossIterationBatchNorm extends Norm {
         }
         return tf.stack([sumMu, sumNu, count, currentMask]) as tf.Tensor2D;
       });
-      this.pushCurrent(muT, nuT, producer, y);
+      this.pushCurrent(muT, nuT, producer, y, slot);
       return value;
     });
   }
 
-  /** A past entry's statistics moved to the current weights by its first-order Taylor step. */
-  private compensate(entry: HistoryEntry, w: tf.Tensor2D): { mu: tf.Tensor1D; nu: tf.Tensor1D } {
+  /**
+   * The past entries' statistics moved to the current weights by their first-order Taylor
+   * steps, as [entries, C]: mu + rho·(Σ gmu·W_t − sMu), nu + rho·(Σ gnu·W_t − sNu). The gmu
+   * products are one matmul for all entries.
+   */
+  private compensate(entries: readonly HistoryEntry[], producer: Producer): { mu: tf.Tensor2D; nu: tf.Tensor2D } {
     const { rho } = this.options;
-    if (rho === 0) return { mu: entry.mu, nu: entry.nu };
-    const muShift = tf.sub(tf.reshape(tf.matMul(tf.reshape(entry.gmu, [1, -1]), w), [-1]), entry.sMu);
-    const nuShift = tf.sub(tf.sum(tf.mul(entry.gnu, w), 0), entry.sNu);
+    const mu = tf.stack(entries.map((e) => e.mu)) as tf.Tensor2D;
+    const nu = tf.stack(entries.map((e) => e.nu)) as tf.Tensor2D;
+    if (rho === 0) return { mu, nu };
+    const w = weightMatrix(producer);
+    const muDot = tf.matMul(tf.stack(entries.map((e) => e.gmu)) as tf.Tensor2D, w);
+    const nuDot = tf.stack(entries.map((e) => tf.sum(tf.mul(e.gnu, w), 0)));
+    const muShift = tf.sub(muDot, tf.stack(entries.map((e) => e.sMu)));
+    const nuShift = tf.sub(nuDot, tf.stack(entries.map((e) => e.sNu)));
     return {
-      mu: tf.add(entry.mu, tf.mul(muShift, rho)) as tf.Tensor1D,
-      nu: tf.add(entry.nu, tf.mul(nuShift, rho)) as tf.Tensor1D,
+      mu: tf.add(mu, rho === 1 ? muShift : tf.mul(muShift, rho)) as tf.Tensor2D,
+      nu: tf.add(nu, rho === 1 ? nuShift : tf.mul(nuShift, rho)) as tf.Tensor2D,
     };
   }
 
-  private pushCurrent(muT: tf.Tensor1D, nuT: tf.Tensor1D, producer: Producer, y: tf.Tensor): void {
-    if (this.history.capacity === 0) return;
+  private pushCurrent(muT: tf.Tensor1D, nuT: tf.Tensor1D, producer: Producer, y: tf.Tensor, slot?: StatisticSlot): void {
+    if (this.history.capacity === 0) {
+      slot?.abandon();
+      return;
+    }
+    if (slot && producer.kind === 'conv2d') {
+      slot.hold(producer.input, y as tf.Tensor4D);
+      this.history.pushPending(muT.clone(), nuT.clone(), slot);
+      return;
+    }
     const entry = tf.tidy(() => {
       const { gmu, gnu } = statisticGradients(producer, y);
       const w = weightMatrix(producer);

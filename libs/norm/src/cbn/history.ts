@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { StateDict } from '@kestrel/runtime';
+import type { StatisticSlot } from './statistic-slot';
 
 /**
  * One past iteration's statistics, detached. Instead of the past weights W_τ we keep
@@ -15,16 +16,27 @@ export interface HistoryEntry {
   sNu: tf.Tensor1D; // [C]  Σ_K gnu·W_τ
 }
 
+/** An entry whose statistic gradients a backward pass has yet to deliver (see StatisticSlot). */
+interface PendingEntry {
+  mu: tf.Tensor1D;
+  nu: tf.Tensor1D;
+  slot: StatisticSlot;
+}
+
+type Item = HistoryEntry | PendingEntry;
+
 const FIELDS = ['mu', 'nu', 'gmu', 'gnu', 'sMu', 'sNu'] as const;
 
 /** The newest `capacity` entries, oldest first; owns (and disposes) its tensors. */
 export class CbnHistory {
-  private items: HistoryEntry[] = [];
+  private items: Item[] = [];
 
   constructor(readonly capacity: number) {}
 
+  /** The entries, completing pending ones first (call untaped). */
   get entries(): readonly HistoryEntry[] {
-    return this.items;
+    this.items = this.items.map((item) => ('slot' in item ? complete(item) : item));
+    return this.items as HistoryEntry[];
   }
 
   /** Takes ownership of `entry`'s tensors; drops the oldest entry beyond capacity. */
@@ -34,19 +46,38 @@ export class CbnHistory {
       return;
     }
     for (const field of FIELDS) tf.keep(entry[field]);
-    this.items.push(entry);
-    while (this.items.length > this.capacity) disposeEntry(this.items.shift()!);
+    this.add(entry);
+  }
+
+  /**
+   * Takes ownership of mu, nu and the slot, whose statistic gradients complete the entry. The
+   * producer is the conv itself (no bias), so s = Σ g·W_t needs no product: Σ gmu·W_t = mu and
+   * Σ gnu·W_t = (2/M) Σ y·(x∗W_t) = 2·nu exactly.
+   */
+  pushPending(mu: tf.Tensor1D, nu: tf.Tensor1D, slot: StatisticSlot): void {
+    if (this.capacity === 0) {
+      mu.dispose();
+      nu.dispose();
+      slot.abandon();
+      return;
+    }
+    this.add({ mu: tf.keep(mu), nu: tf.keep(nu), slot });
   }
 
   clear(): void {
-    for (const entry of this.items) disposeEntry(entry);
+    for (const item of this.items) disposeItem(item);
     this.items = [];
+  }
+
+  private add(item: Item): void {
+    this.items.push(item);
+    while (this.items.length > this.capacity) disposeItem(this.items.shift()!);
   }
 
   /** `history.<i>.<field>` tensors, newest last; new handles owned by the caller. */
   toState(): StateDict {
     const state: StateDict = {};
-    this.items.forEach((entry, i) => {
+    this.entries.forEach((entry, i) => {
       for (const field of FIELDS) state[`history.${i}.${field}`] = entry[field].clone();
     });
     return state;
@@ -77,6 +108,21 @@ export class CbnHistory {
     }
     this.clear();
     this.items = loaded;
+  }
+}
+
+function complete({ mu, nu, slot }: PendingEntry): HistoryEntry {
+  const { gmu, gnu } = slot.take();
+  return tf.tidy(() => ({ mu, nu, gmu, gnu, sMu: tf.keep(mu.clone()), sNu: tf.keep(tf.mul(nu, 2)) as tf.Tensor1D }));
+}
+
+function disposeItem(item: Item): void {
+  if ('slot' in item) {
+    item.mu.dispose();
+    item.nu.dispose();
+    item.slot.abandon();
+  } else {
+    disposeEntry(item);
   }
 }
 

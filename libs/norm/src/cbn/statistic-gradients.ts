@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Producer } from '../norm';
+import type { ConvPadding, Producer } from '../norm';
+
+/** What a conv's filter gradient needs besides x and dy. */
+export interface ConvGeometry {
+  filterShape: [number, number, number, number];
+  strides: [number, number];
+  pad: ConvPadding;
+}
 
 /**
  * Gradients of the batch statistics with respect to the producing layer's weights, for
@@ -10,32 +17,57 @@ import type { Producer } from '../norm';
  * [2y/M, 1/M]. K = kh·kw·cin (conv) or cin (dense). Not differentiable (call untaped).
  */
 export function statisticGradients(producer: Producer, y: tf.Tensor): { gmu: tf.Tensor1D; gnu: tf.Tensor2D } {
-  return tf.tidy(() => {
-    const channels = y.shape[y.rank - 1]!;
-    const positions = y.size / channels;
-    const upstream = tf.concat([tf.mul(y, 2 / positions), tf.fill([...y.shape.slice(0, -1), 1], 1 / positions)], -1);
-    let combined: tf.Tensor2D;
-    if (producer.kind === 'conv2d') {
-      const [kh, kw, cin] = producer.filter.shape;
-      if (producer.dilations[0] !== 1 || producer.dilations[1] !== 1) {
-        throw new Error('cbn: dilated convolutions are not supported (TF.js has no dilated filter gradient)');
-      }
-      const filterGrad = tf.engine().runKernel('Conv2DBackpropFilter', { x: producer.input, dy: upstream }, {
-        strides: producer.strides,
-        pad: producer.pad,
-        dataFormat: 'NHWC',
-        filterShape: [kh, kw, cin, channels + 1],
-      }) as tf.Tensor4D;
-      combined = tf.reshape(filterGrad, [kh * kw * cin, channels + 1]);
-    } else {
-      // Transpose first: wasm's transposed matmul is a slow path.
-      combined = tf.matMul(tf.transpose(producer.input), upstream as tf.Tensor2D);
+  if (producer.kind === 'conv2d') {
+    if (producer.dilations[0] !== 1 || producer.dilations[1] !== 1) {
+      throw new Error('cbn: dilated convolutions are not supported (TF.js has no dilated filter gradient)');
     }
-    const k = combined.shape[0];
-    const gnu = tf.slice(combined, [0, 0], [k, channels]);
-    const gmu = tf.reshape(tf.slice(combined, [0, channels], [k, 1]), [k]) as tf.Tensor1D;
-    return { gmu, gnu };
+    const [kh, kw, cin] = producer.filter.shape;
+    const geometry: ConvGeometry = { filterShape: [kh, kw, cin, y.shape[3]!], strides: producer.strides, pad: producer.pad };
+    return convStatisticGradients(producer.input, y as tf.Tensor4D, geometry);
+  }
+  return tf.tidy(() => {
+    const channels = y.shape[1]!;
+    // Transpose first: wasm's transposed matmul is a slow path.
+    const combined = tf.matMul(tf.transpose(producer.input), statisticUpstream(y, []));
+    const [gnu, gmu] = tf.split(combined, [channels, 1], 1) as [tf.Tensor2D, tf.Tensor2D];
+    return { gmu: tf.reshape(gmu, [-1]) as tf.Tensor1D, gnu };
   });
+}
+
+/** {@link statisticGradients} of y = conv(x; W) from the conv's geometry alone (no filter needed). */
+export function convStatisticGradients(x: tf.Tensor4D, y: tf.Tensor4D, geometry: ConvGeometry): { gmu: tf.Tensor1D; gnu: tf.Tensor2D } {
+  return tf.tidy(() => {
+    const [, , , channels] = geometry.filterShape;
+    const [gnu, gmu] = splitFilterGradient(filterGradient(x, statisticUpstream(y, []), geometry, channels + 1), [channels, 1]);
+    return { gmu: tf.reshape(gmu!, [-1]) as tf.Tensor1D, gnu: gnu! };
+  });
+}
+
+/**
+ * The upstream whose filter gradient holds the statistic gradients, after any `before`
+ * channels (the loss's dy in the fused backward pass): [...before, 2y/M, 1/M].
+ */
+export function statisticUpstream(y: tf.Tensor, before: tf.Tensor[]): tf.Tensor {
+  const channels = y.shape[y.rank - 1]!;
+  const positions = y.size / channels;
+  return tf.concat([...before, tf.mul(y, 2 / positions), tf.fill([...y.shape.slice(0, -1), 1], 1 / positions)], -1);
+}
+
+/** Conv2DBackpropFilter for `channels` upstream channels. */
+export function filterGradient(x: tf.Tensor4D, dy: tf.Tensor, geometry: ConvGeometry, channels: number): tf.Tensor4D {
+  const [kh, kw, cin] = geometry.filterShape;
+  return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+    strides: geometry.strides,
+    pad: geometry.pad,
+    dataFormat: 'NHWC',
+    filterShape: [kh, kw, cin, channels],
+  }) as tf.Tensor4D;
+}
+
+/** A [kh, kw, cin, ΣC] filter gradient as [K, C_i] column blocks (one SplitV). */
+export function splitFilterGradient(grad: tf.Tensor4D, channels: number[]): tf.Tensor2D[] {
+  const [kh, kw, cin, total] = grad.shape;
+  return tf.split(tf.reshape(grad, [kh * kw * cin, total]), channels, 1) as tf.Tensor2D[];
 }
 
 /** The producing layer's weights as a [K, C] matrix (the layout gmu/gnu use). */

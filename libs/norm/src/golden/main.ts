@@ -1,5 +1,6 @@
 // `nx run norm:golden [--fixture FILE] [--backend auto|tensorflow|wasm|cpu] [--tolerance 1e-4]`:
-// replays CBN golden fixtures through the library and prints the largest relative error of
+// replays CBN golden fixtures through the library (both conv paths: conv then `forward`, and the
+// fused `convForward` ConvNorm uses) and prints the largest relative error of
 // each recorded quantity; exits 1 when any exceeds the tolerance.
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -23,9 +24,9 @@ async function main(): Promise<number> {
     readdirSync(fixturesDir).filter((f) => f.endsWith('.json')).map((f) => join(fixturesDir, f));
   const backend = await initBackend({ backend: parseBackendChoice(values.backend!) });
   let failed = 0;
-  for (const file of files) {
-    const errors = replayCbnFixture(loadCbnFixture(file));
-    console.log(`\n${file} (backend ${backend.backend}, tolerance ${tolerance})`);
+  for (const file of files) for (const path of ['forward', 'fused'] as const) {
+    const errors = replayCbnFixture(loadCbnFixture(file), path);
+    console.log(`\n${file} (backend ${backend.backend}, ${path} conv path, tolerance ${tolerance})`);
     for (const [quantity, error] of Object.entries(errors)) {
       const ok = error <= tolerance;
       if (!ok) failed++;

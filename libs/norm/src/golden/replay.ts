@@ -16,12 +16,15 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
 
 export type ReplayErrors = Record<string, number>;
 
+/** How the replay runs the conv: `forward` (conv, then `norm.forward(y, producer)`) or `fused` (`norm.convForward`, as ConvNorm does). */
+export type ReplayPath = 'forward' | 'fused';
+
 /**
  * Replays a fixture through the library — conv → CBN, loss = Σ out·upstream, plain SGD on
  * filter, gamma, beta — and returns the largest relative error of each recorded quantity
  * over all steps, plus the final parameters, running statistics and eval output.
  */
-export function replayCbnFixture(fixture: CbnFixture): ReplayErrors {
+export function replayCbnFixture(fixture: CbnFixture, path: ReplayPath = 'forward'): ReplayErrors {
   const { kernel, stride, cin, cout } = fixture.conv;
   const errors: ReplayErrors = {};
   const record = (name: string, actual: ArrayLike<number>, expected: ArrayLike<number>) => {
@@ -42,9 +45,12 @@ export function replayCbnFixture(fixture: CbnFixture): ReplayErrors {
         const upstream = tf.tensor(step.upstream);
         let output: tf.Tensor | undefined;
         const { value: loss, grads } = tf.variableGrads(() => {
-          const y = conv(x);
           // Kept: variableGrads frees everything but the loss.
-          output = tf.keep(norm.forward(y, { kind: 'conv2d', input: x, filter, strides: [stride, stride], pad: 'same', dilations: [1, 1] }));
+          output = tf.keep(
+            path === 'fused'
+              ? norm.convForward(x, filter as tf.Variable<tf.Rank.R4>, [stride, stride], 'same')
+              : norm.forward(conv(x), { kind: 'conv2d', input: x, filter, strides: [stride, stride], pad: 'same', dilations: [1, 1] }),
+          );
           return tf.sum(tf.mul(output, tf.reshape(upstream, output.shape))) as tf.Scalar;
         });
         const stats = norm.lastStatistics()!;
