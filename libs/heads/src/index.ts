@@ -5,6 +5,7 @@ import '@kestrel/runtime';
 export type { FeatureMaps, FeatureShape, ImageDetections, ImageSize, ImageTargets, Proposals } from './types';
 export { decodeBoxesArray, maxIntersectionOverAreaArray } from './box-arrays';
 export { Linear, type LinearOptions } from './linear';
+export { loadRngStateTensors, rngStateTensors } from './rng-state';
 
 export { StandardRPNHead, type RPNHeadOptions, type RPNHeadOutputs } from './rpn/rpn-head';
 export { labelAndSampleAnchors, type AnchorTargetOptions, type AnchorTargets } from './rpn/anchor-targets';

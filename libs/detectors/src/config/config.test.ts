@@ -48,7 +48,8 @@ describe('shipped configs', () => {
     expect(faster.input.train.shortEdge).toEqual([256]);
     expect([faster.boxHead.norm, faster.boxHead.fcNorm]).toEqual(['cbn', 'cbn']);
     const mask = loadModelConfig(join(CONFIGS, 'mask_rcnn_R18_FPN_cpu.json'));
-    expect(mask.maskHead).toMatchObject({ norm: 'cbn', convDim: 64, maxPositivesPerImage: 16 });
+    expect(mask.maskHead).toMatchObject({ norm: 'none', convDim: 64, maxPositivesPerImage: 16 });
+    expect([mask.backbone.norm, mask.fpn.norm, mask.boxHead.norm, mask.boxHead.fcNorm]).toEqual(['cbn', 'cbn', 'cbn', 'cbn']);
   });
 
   it('records which file set each key', () => {

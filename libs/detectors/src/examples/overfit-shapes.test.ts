@@ -9,15 +9,18 @@ slow('overfitting two images of the built-in shapes dataset (wasm)', () => {
     await initBackend({ backend: 'wasm' });
   });
 
-  // Faster R-CNN: 300 steps gave ×27.7 and box IoUs 0.89–0.97 (5 instances). Mask R-CNN's mask
-  // loss falls more slowly (×7.7 total after 500 steps, one instance missed), hence 1000 steps.
+  // 300 steps each. Measured on wasm (5 instances): Faster R-CNN ×26.7, box IoUs 0.89–0.95;
+  // Mask R-CNN (mask head without a norm, see configs/models/mask_rcnn_R18_FPN_cpu.json) ×30.3,
+  // box IoUs 0.84–0.96, mask IoUs 0.88–0.96.
   it.each([
     ['faster_rcnn', 300],
-    ['mask_rcnn', 1000],
+    ['mask_rcnn', 300],
   ] as const)('%s: losses fall > 10× and predictions recover the GT boxes (and masks)', async (architecture, steps) => {
-    const result = await overfitShapes({ architecture, steps, log: () => {} });
+    // Only the summary line (loss ratio and IoUs) is printed.
+    const result = await overfitShapes({ architecture, steps, log: (line) => line.startsWith('loss ') && console.log(`${architecture}: ${line}`) });
     expect(result.firstLoss / result.lastLoss).toBeGreaterThan(10);
     for (const iou of result.boxIoUs) expect(iou).toBeGreaterThan(0.7);
+    if (architecture === 'mask_rcnn') expect(result.maskIoUs).toHaveLength(result.boxIoUs.length);
     for (const iou of result.maskIoUs) expect(iou).toBeGreaterThan(0.6);
   }, 3_600_000);
 });

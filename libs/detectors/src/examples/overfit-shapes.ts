@@ -17,6 +17,8 @@ export interface OverfitOptions {
   /** Where the shapes dataset is cached. Default .cache/kestrel. */
   cacheDir?: string;
   log?: (line: string) => void;
+  /** Model config sections merged over the CPU config's (e.g. `{ maskHead: { norm: 'gn' } }`). */
+  overrides?: Record<string, Record<string, unknown>>;
 }
 
 export interface OverfitResult {
@@ -29,11 +31,14 @@ export interface OverfitResult {
 }
 
 /** The CPU config of the architecture (P3–P6), at the dataset's 128² images. */
-function overfitConfig(architecture: OverfitOptions['architecture']) {
-  const base = loadModelConfig(join(__dirname, '../../../../configs/models', `${architecture}_R18_FPN_cpu.json`));
+function overfitConfig(architecture: OverfitOptions['architecture'], overrides: OverfitOptions['overrides'] = {}) {
+  const base = loadModelConfig(join(__dirname, '../../../../configs/models', `${architecture}_R18_FPN_cpu.json`)) as unknown as Record<string, Record<string, unknown>>;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [section, values] of Object.entries(overrides)) merged[section] = { ...(base[section] ?? {}), ...values };
+  const input = base['input']!;
   return resolveModelConfig({
-    ...base,
-    input: { ...base.input, train: { shortEdge: [128], maxSize: 128, flipProbability: 0 }, test: { shortEdge: 128, maxSize: 128 } },
+    ...merged,
+    input: { ...input, train: { shortEdge: [128], maxSize: 128, flipProbability: 0 }, test: { shortEdge: 128, maxSize: 128 } },
   });
 }
 
@@ -42,7 +47,7 @@ export async function overfitShapes(options: OverfitOptions): Promise<OverfitRes
   const steps = options.steps ?? 300;
   const shapes = await ensureShapesDataset(options.cacheDir ?? '.cache/kestrel', { seed: 0, trainImages: 2, valImages: 1, imageSize: 128, minObjects: 2, maxObjects: 4, crowdProbability: 0 });
   const coco = await loadCocoInstances(shapes.train.annotations);
-  const config = overfitConfig(options.architecture);
+  const config = overfitConfig(options.architecture, options.overrides);
   const loader = new CocoLoader(buildImageRecords(coco), {
     imagesRoot: shapes.train.images,
     mode: 'test',
@@ -112,7 +117,8 @@ if (require.main === module) {
   (async () => {
     await initBackend({ backend: 'wasm' });
     const which = process.argv[2] === 'mask' ? 'mask_rcnn' : 'faster_rcnn';
-    await overfitShapes({ architecture: which, steps: Number(process.argv[3] ?? 300) });
+    const overrides = process.env.KESTREL_OVERFIT_OVERRIDES ? (JSON.parse(process.env.KESTREL_OVERFIT_OVERRIDES) as OverfitOptions['overrides']) : undefined;
+    await overfitShapes({ architecture: which, steps: Number(process.argv[3] ?? 300), overrides });
   })().catch((err: Error) => {
     console.error(err.stack ?? err.message);
     process.exit(1);

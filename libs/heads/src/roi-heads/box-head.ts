@@ -32,7 +32,9 @@ export const BOX_HEAD_DEFAULTS = {
 
 /**
  * detectron2's FastRCNNConvFCHead: convs (c2_msra_fill) then flatten and FCs (c2_xavier_fill),
- * each with ReLU. Input pooled RoI features [R, S, S, C]; output [R, outputSize].
+ * each with ReLU. Input pooled RoI features [R, S, S, C]; output [R, outputSize]. The FCs (or,
+ * without FCs, the predictor) see the features flattened in PyTorch's (C, H, W) order, so
+ * detectron2's `fc1.weight` maps directly (transposed [out, in] → [in, out]).
  */
 export class FastRCNNConvFCHead extends Module {
   readonly convs: ConvNorm[] = [];
@@ -67,7 +69,10 @@ export class FastRCNNConvFCHead extends Module {
     return tf.tidy(() => {
       let y = x;
       for (const conv of this.convs) y = conv.forward(y);
-      let flat = tf.reshape(y, [y.shape[0], -1]) as tf.Tensor2D;
+      // Flatten in detectron2's (C, H, W) order (NHWC → NCHW first), so its fc1 weight
+      // [out, C·H·W] (or, without FCs, the predictor's) loads with only the [out, in] → [in, out]
+      // transpose.
+      let flat = tf.reshape(tf.transpose(y, [0, 3, 1, 2]), [y.shape[0], -1]) as tf.Tensor2D;
       for (const fc of this.fcs) flat = fc.forward(flat);
       return flat;
     });

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { c2MsraFill, Module, normal, Rng, zeros } from '@kestrel/runtime';
 import { ConvNorm, type NormSpec } from '@kestrel/norm';
 import { sigmoidBinaryCrossEntropy } from '@kestrel/ops';
+import { Conv2d, ConvTranspose2d } from '../conv';
 import { checkInteger } from '../options';
 
 export interface MaskHeadOptions {
@@ -25,14 +26,15 @@ export const MASK_HEAD_DEFAULTS = {
 /**
  * detectron2's MaskRCNNConvUpsampleHead: `numConvs` 3×3 convs + ReLU, a 2×2 stride-2
  * transposed conv + ReLU (both c2_msra_fill), then a 1×1 conv to one mask logit per class
- * (N(0, 0.001²)). Pooled RoI features [R, S, S, C] → logits [R, 2S, 2S, K].
+ * (N(0, 0.001²)). Pooled RoI features [R, S, S, C] → logits [R, 2S, 2S, K]. Parameters carry
+ * detectron2's names: `mask_fcn{i}.weight` / `.bias` / `.norm.*`, `deconv.weight` / `.bias`
+ * ([2, 2, out, in]: PyTorch's ConvTranspose2d [in, out, 2, 2] transposed like OIHW → HWIO) and
+ * `predictor.weight` / `.bias`.
  */
 export class MaskRCNNConvUpsampleHead extends Module {
   readonly convs: ConvNorm[] = [];
-  readonly deconvWeight: tf.Variable;
-  readonly deconvBias: tf.Variable;
-  readonly predictorWeight: tf.Variable;
-  readonly predictorBias: tf.Variable;
+  readonly deconv: ConvTranspose2d;
+  readonly predictor: Conv2d;
   readonly numMaskClasses: number;
 
   constructor(inChannels: number, numClasses: number, options: MaskHeadOptions = {}, rng = new Rng(0)) {
@@ -49,19 +51,17 @@ export class MaskRCNNConvUpsampleHead extends Module {
     this.numMaskClasses = o.clsAgnostic ? 1 : numClasses;
     // conv2dTranspose filters are [kh, kw, out, in]; fan_out then reads `in`·k², as PyTorch's
     // c2_msra_fill does on a ConvTranspose2d weight [in, out, kh, kw].
-    this.deconvWeight = this.registerParameter('deconv_weight', () => c2MsraFill([2, 2, o.convDim, channels], rng.fork('deconv')));
-    this.deconvBias = this.registerParameter('deconv_bias', () => zeros([o.convDim]));
-    this.predictorWeight = this.registerParameter('predictor_weight', () => normal([1, 1, o.convDim, this.numMaskClasses], rng.fork('predictor'), { std: 0.001 }));
-    this.predictorBias = this.registerParameter('predictor_bias', () => zeros([this.numMaskClasses]));
+    const deconvInit = () => c2MsraFill([2, 2, o.convDim, channels], rng.fork('deconv'));
+    this.deconv = this.registerModule('deconv', new ConvTranspose2d(deconvInit, () => zeros([o.convDim])));
+    const predictorInit = () => normal([1, 1, o.convDim, this.numMaskClasses], rng.fork('predictor'), { std: 0.001 });
+    this.predictor = this.registerModule('predictor', new Conv2d(predictorInit, () => zeros([this.numMaskClasses])));
   }
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       let y = x;
       for (const conv of this.convs) y = conv.forward(y);
-      const [r, h, w] = y.shape;
-      const up = tf.relu(tf.add(tf.conv2dTranspose(y, this.deconvWeight as tf.Tensor4D, [r, 2 * h, 2 * w, this.deconvBias.shape[0]!], 2, 'valid'), this.deconvBias));
-      return tf.add(tf.conv2d(up as tf.Tensor4D, this.predictorWeight as tf.Tensor4D, 1, 'valid'), this.predictorBias) as tf.Tensor4D;
+      return this.predictor.forward(tf.relu(this.deconv.forward(y)));
     });
   }
 }

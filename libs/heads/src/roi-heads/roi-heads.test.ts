@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, Rng } from '@kestrel/runtime';
 import { Matcher } from '@kestrel/ops';
+import { FastRCNNConvFCHead } from './box-head';
 import { FastRCNNOutputLayers } from './fast-rcnn-outputs';
 import { MaskRCNNConvUpsampleHead, maskRcnnLoss } from './mask-head';
 import { labelAndSampleProposals } from './proposal-sampling';
@@ -111,6 +112,73 @@ describe('FastRCNNOutputLayers', () => {
   });
 });
 
+describe('detectron2 weight layout', () => {
+  it('box head: fc1 sees the features flattened in PyTorch (C, H, W) order', () => {
+    // Features [1, H=2, W=3, C=4] with value v(h, w, c); a detectron2 fc1 weight [out=1, in=C·H·W]
+    // that is one-hot at the (C, H, W) index of (c, h, w) = (3, 1, 0) must read v(1, 0, 3).
+    const head = new FastRCNNConvFCHead({ channels: 4, resolution: 2 }, { numFcs: 1, fcDim: 1, fcNorm: 'none' }, new Rng(0));
+    const values = Float32Array.from({ length: 2 * 2 * 4 }, (_, i) => i + 1);
+    const x = tf.tensor4d(values, [1, 2, 2, 4]);
+    const [c, h, w] = [3, 1, 0];
+    const d2Weight = new Float32Array(16); // [out 1, in 16]
+    d2Weight[c * 4 + h * 2 + w] = 1;
+    tf.tidy(() => {
+      head.fcs[0]!.weight.assign(tf.transpose(tf.tensor2d(d2Weight, [1, 16]))); // [out, in] → [in, out]
+      head.fcs[0]!.parameter('bias').assign(tf.zeros([1]));
+    });
+    const y = head.forward(x);
+    expect(y.dataSync()[0]).toBe(values[(h * 2 + w) * 4 + c]!);
+    expect(head.namedParameters().map(([n]) => n)).toEqual(['fc1.weight', 'fc1.bias']);
+    tf.dispose([x, y]);
+    head.dispose();
+  });
+
+  it('mask head: detectron2 parameter names and shapes', () => {
+    const head = new MaskRCNNConvUpsampleHead(8, 3, { numConvs: 2, convDim: 16, norm: 'none' }, new Rng(1));
+    expect(head.namedParameters().map(([n, p]) => `${n} ${p.shape.join('x')}`)).toEqual([
+      'mask_fcn1.weight 3x3x8x16',
+      'mask_fcn1.bias 16',
+      'mask_fcn2.weight 3x3x16x16',
+      'mask_fcn2.bias 16',
+      'deconv.weight 2x2x16x16',
+      'deconv.bias 16',
+      'predictor.weight 1x1x16x3',
+      'predictor.bias 3',
+    ]);
+    const gn = new MaskRCNNConvUpsampleHead(8, 3, { numConvs: 1, convDim: 16, norm: { type: 'gn', groups: 4 } }, new Rng(1));
+    expect(gn.namedParameters().map(([n]) => n)).toEqual(['mask_fcn1.weight', 'mask_fcn1.norm.weight', 'mask_fcn1.norm.bias', 'deconv.weight', 'deconv.bias', 'predictor.weight', 'predictor.bias']);
+    head.dispose();
+    gn.dispose();
+  });
+
+  it('mask head deconv: a PyTorch ConvTranspose2d weight [in, out, 2, 2] loads as [2, 2, out, in]', () => {
+    // in 2, out 3; y[2i + a, 2j + b, o] = Σ_c x[i, j, c] · W_torch[c, o, a, b] + bias[o].
+    const head = new MaskRCNNConvUpsampleHead(2, 1, { numConvs: 0, convDim: 3, norm: 'none' }, new Rng(2));
+    const torchW = Float32Array.from({ length: 2 * 3 * 2 * 2 }, (_, i) => (i % 7) - 3);
+    const x = tf.tensor4d([1, -2, 0.5, 3], [1, 1, 2, 2]); // [R, H 1, W 2, C 2]
+    tf.tidy(() => {
+      head.deconv.weight.assign(tf.transpose(tf.tensor4d(torchW, [2, 3, 2, 2]), [2, 3, 1, 0]));
+      head.deconv.bias.assign(tf.tensor1d([0.1, 0.2, 0.3]));
+    });
+    const y = tf.tidy(() => tf.relu(head.deconv.forward(x)));
+    const xs = [[1, -2], [0.5, 3]];
+    const expected: number[] = [];
+    for (let yy = 0; yy < 2; yy++) {
+      for (let xx = 0; xx < 4; xx++) {
+        for (let o = 0; o < 3; o++) {
+          const [j, a, b] = [xx >> 1, yy, xx & 1];
+          let v = [0.1, 0.2, 0.3][o]!;
+          for (let c = 0; c < 2; c++) v += xs[j]![c]! * torchW[((c * 3 + o) * 2 + a) * 2 + b]!;
+          expected.push(Math.max(v, 0));
+        }
+      }
+    }
+    expect(Array.from(y.dataSync())).toEqual(expected.map((v) => expect.closeTo(v, 5)));
+    tf.dispose([x, y]);
+    head.dispose();
+  });
+});
+
 describe('mask head', () => {
   it('maps [R, 14, 14, C] to [R, 28, 28, K] with a 2×2 stride-2 deconv', () => {
     const head = new MaskRCNNConvUpsampleHead(8, 3, { numConvs: 2, convDim: 8, norm: 'none' }, new Rng(1));
@@ -161,8 +229,8 @@ describe('StandardROIHeads', () => {
       maskHead: { numConvs: 1, convDim: 8, poolerResolution: 4 },
     });
     tf.tidy(() => {
-      heads.maskHead!.predictorWeight.assign(tf.zerosLike(heads.maskHead!.predictorWeight));
-      heads.maskHead!.predictorBias.assign(tf.fill([3], 0.5));
+      heads.maskHead!.predictor.weight.assign(tf.zerosLike(heads.maskHead!.predictor.weight));
+      heads.maskHead!.predictor.bias.assign(tf.fill([3], 0.5));
     });
     const f = features();
     const targets = [{ boxes: box(8, 8, 40, 30), labels: Int32Array.from([1]), masks: [{ kind: 'polygons' as const, polygons: [[8, 8, 40, 8, 40, 30, 8, 30]] }] }];

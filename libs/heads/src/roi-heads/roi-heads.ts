@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, Rng } from '@kestrel/runtime';
+import { Module, Rng, type StateDict } from '@kestrel/runtime';
 import { maskTargets } from '@kestrel/coco-data';
 import { Matcher, ROIPooler, subsampleLabels, type BoxCoderWeights } from '@kestrel/ops';
 import { concatFloat32 } from '../box-arrays';
 import { definedOnly } from '../options';
+import { checkExtraKeys, loadRngStateTensors, rngStateTensors } from '../rng-state';
 import type { FeatureMaps, FeatureShape, ImageDetections, ImageSize, ImageTargets } from '../types';
 import { BOX_HEAD_DEFAULTS, FastRCNNConvFCHead, type BoxHeadOptions } from './box-head';
 import { FAST_RCNN_OUTPUT_DEFAULTS, FastRCNNOutputLayers, type FastRCNNLosses } from './fast-rcnn-outputs';
@@ -163,6 +164,20 @@ export class StandardROIHeads extends Module {
     }
     this.matcher = new Matcher({ thresholds: [this.o.iouThreshold], labels: [0, 1] });
     this.samplerRng = rng.fork('sampler');
+  }
+
+  /**
+   * The RNG position of the RoI sampler (also the mask head's positive subsampling),
+   * `_extra_state.sampler_rng.*`, for an exact resume.
+   */
+  protected override getExtraState(): StateDict {
+    return rngStateTensors(this.samplerRng, 'sampler_rng');
+  }
+
+  /** Empty state (a checkpoint without it) keeps the current sampler stream. */
+  protected override setExtraState(state: StateDict): void {
+    checkExtraKeys(state, 'ROI heads');
+    loadRngStateTensors(this.samplerRng, state, 'sampler_rng', 'ROI heads');
   }
 
   /** Training: the named losses (the caller owns them). */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, Rng } from '@kestrel/runtime';
+import { Module, Rng, type StateDict } from '@kestrel/runtime';
 import {
   Box2BoxTransform,
   DefaultAnchorGenerator,
@@ -10,6 +10,7 @@ import {
 } from '@kestrel/ops';
 import { concatFloat32 } from '../box-arrays';
 import { definedOnly } from '../options';
+import { checkExtraKeys, loadRngStateTensors, rngStateTensors } from '../rng-state';
 import type { FeatureMaps, FeatureShape, ImageSize, ImageTargets, Proposals } from '../types';
 import { labelAndSampleAnchors } from './anchor-targets';
 import { findTopProposals } from './proposals';
@@ -130,6 +131,17 @@ export class RPN extends Module {
     this.matcher = new Matcher({ thresholds: [...o.iouThresholds], labels: [0, -1, 1], allowLowQualityMatches: true });
     this.boxCoder = new Box2BoxTransform({ weights: o.boxWeights });
     this.samplerRng = rng.fork('sampler');
+  }
+
+  /** The anchor sampler's RNG position (`_extra_state.sampler_rng.*`), for an exact resume. */
+  protected override getExtraState(): StateDict {
+    return rngStateTensors(this.samplerRng, 'sampler_rng');
+  }
+
+  /** Empty state (a checkpoint without it) keeps the current sampler stream. */
+  protected override setExtraState(state: StateDict): void {
+    checkExtraKeys(state, 'RPN');
+    loadRngStateTensors(this.samplerRng, state, 'sampler_rng', 'RPN');
   }
 
   /**
