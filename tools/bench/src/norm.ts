@@ -1,4 +1,4 @@
-// `nx run bench:norm [--backend auto] [--size 128] [--batch 2] [--iters 5] [--width 1] [--norms bn,gn,cbn]`
+// `nx run bench:norm [--backend auto] [--size 128] [--batch 2] [--iters 5] [--width 1] [--norms bn,gn,cbn] [--models resnet18,resnet50]`
 // Step time and peak memory of ResNet-18 (BasicBlock) and ResNet-50 (Bottleneck) stacks with
 // each norm after every conv, and the ratios to bn. Target: cbn <= 1.15 x bn step time. Steps of
 // the norms are interleaved (best of --iters), so load from other processes hits them alike.

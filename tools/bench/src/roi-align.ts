@@ -1,5 +1,5 @@
 // RoIAlign forward/backward timings (median CPU time) on cpu and wasm.
-// Run: npx tsx --tsconfig tsconfig.base.json libs/ops/src/bench/roi-align-bench.ts
+// Run: npx nx run bench:roi-align
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, Rng } from '@kestrel/runtime';
 import { ROIPooler, roiAlign } from '@kestrel/ops';
