@@ -47,10 +47,12 @@ export function convStatisticGradients(x: tf.Tensor4D, y: tf.Tensor4D, geometry:
  * The upstream whose filter gradient holds the statistic gradients, after any `before`
  * channels (the loss's dy in the fused backward pass): [...before, 2y/M, 1/M].
  */
-export function statisticUpstream(y: tf.Tensor, before: tf.Tensor[]): tf.Tensor {
+export function statisticUpstream(y: tf.Tensor, before: tf.Tensor[], zeroChannels = 0): tf.Tensor {
   const channels = y.shape[y.rank - 1]!;
   const positions = y.size / channels;
-  return tf.concat([...before, tf.mul(y, 2 / positions), tf.fill([...y.shape.slice(0, -1), 1], 1 / positions)], -1);
+  const parts = [...before, tf.mul(y, 2 / positions), tf.fill([...y.shape.slice(0, -1), 1], 1 / positions)];
+  if (zeroChannels > 0) parts.push(tf.zeros([...y.shape.slice(0, -1), zeroChannels]));
+  return tf.concat(parts, -1);
 }
 
 /** Conv2DBackpropFilter for `channels` upstream channels. */
