@@ -44,6 +44,7 @@ export interface TrainResult {
   iterationsThisRun: number;
   stopped: boolean;
   trainingSeconds: number;
+  /** Training images per second of this process (a resumed run counts only its own segment). */
   imagesPerSecond: number;
   lastLosses: LossValues | undefined;
   finalCheckpoint: string | undefined;
@@ -121,6 +122,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     warmupMethod: solver.warmupMethod,
   };
   const startIteration = iteration;
+  const secondsAtStart = trainingSeconds;
   logger.info(
     { maxIter: solver.maxIter, batch: solver.imsPerBatch, lr: schedule.baseLr, parameters: model.numParameters({ trainableOnly: true }) },
     `training ${config.model.architecture} from iteration ${iteration} to ${solver.maxIter}, ${solver.imsPerBatch} images/iteration, LR ${schedule.baseLr} (${solver.baseLr} per ${solver.referenceBatchSize} images)`,
@@ -177,7 +179,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         break;
       }
       if (!last && config.train.evalPeriod > 0 && iteration % config.train.evalPeriod === 0) {
-        evaluation = await evaluateRun(model, data, paths, iteration, trainingSeconds, logger, 0);
+        evaluation = await evaluateRun(model, data, paths, iteration, logger, 0);
         record(evalRecord(evaluation, iteration, trainingSeconds));
       }
     }
@@ -195,11 +197,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       finalCheckpoint = finished.path;
       logger.info({ iteration }, `the run had already finished ${iteration} iterations; evaluating ${finished.fileName}`);
     }
-    evaluation = await evaluateRun(model, data, paths, iteration, trainingSeconds, logger, config.output.overlays);
+    evaluation = await evaluateRun(model, data, paths, iteration, logger, config.output.overlays);
     record(evalRecord(evaluation, iteration, trainingSeconds));
   }
   const imagesTrained = (iteration - startIteration) * solver.imsPerBatch;
-  const secondsThisRun = trainingSeconds;
+  // Throughput of this process only: a resumed run's earlier segments trained other images.
+  const secondsThisRun = trainingSeconds - secondsAtStart;
   return {
     paths,
     iterations: iteration,
@@ -259,9 +262,8 @@ export function configFingerprint(config: TrainConfig): string {
   return JSON.stringify({ model: config.model, data, batch: config.solver.imsPerBatch, seed: config.train.seed });
 }
 
-async function evaluateRun(model: GeneralizedRCNN, data: RunData, paths: RunPaths, iteration: number, time: number, logger: Logger, keep: number): Promise<EvaluationResult> {
+async function evaluateRun(model: GeneralizedRCNN, data: RunData, paths: RunPaths, iteration: number, logger: Logger, keep: number): Promise<EvaluationResult> {
   logger.info({ iteration }, `evaluating at iteration ${iteration} on ${data.valRecords.length} validation images`);
-  void time;
   return evaluateDetector(model, { records: data.valRecords, instances: data.valInstances, imagesRoot: data.val.images, runDir: paths.dir, keep, logger });
 }
 
