@@ -6,10 +6,32 @@ export function batchAxes(y: tf.Tensor): number[] {
   return Array.from({ length: y.rank - 1 }, (_, i) => i);
 }
 
-/** Per-channel mean and biased variance of NHWC or [N, C] activations. */
+/**
+ * Per-channel mean and biased variance of NHWC or [N, C] activations. Two passes (the variance
+ * of y − mean, as PyTorch: no cancellation when |mean| ≫ std), with the gradient written out:
+ * dy = (dmean + 2·dvar·(y − mean)) / M, where autodiff of tf.moments takes about 3× the passes
+ * (and wasm's Mean transposes the whole activation first).
+ */
 export function channelMoments(y: tf.Tensor): { mean: tf.Tensor1D; variance: tf.Tensor1D; count: number } {
-  const { mean, variance } = tf.moments(y, batchAxes(y));
-  return { mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D, count: y.size / y.shape[y.rank - 1]! };
+  const axes = batchAxes(y);
+  const count = y.size / y.shape[y.rank - 1]!;
+  const moments = customOp(
+    { y },
+    (save) => {
+      // Sum, not mean: the wasm Mean transposes first; Sum over leading axes does not.
+      const mean = tf.mul(tf.sum(y, axes), 1 / count);
+      save([y, mean]);
+      return tf.stack([mean, tf.mul(tf.sum(tf.squaredDifference(y, mean), axes), 1 / count)]) as tf.Tensor2D;
+    },
+    (d, [ys, mean]) => ({
+      y: () => {
+        const [dMean, dVariance] = tf.unstack(d);
+        return tf.add(tf.mul(tf.sub(ys!, mean!), tf.mul(dVariance!, 2 / count)), tf.mul(dMean!, 1 / count));
+      },
+    }),
+  );
+  const [mean, variance] = tf.unstack(moments) as [tf.Tensor1D, tf.Tensor1D];
+  return { mean, variance, count };
 }
 
 /** gamma·(y − mean)/sqrt(var + eps) + beta, folded into one scale and shift per channel. */

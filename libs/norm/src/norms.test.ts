@@ -39,6 +39,45 @@ describe('bn (PyTorch semantics)', () => {
     bn.dispose();
   });
 
+  it('has the closed-form BN gradients for input, gamma and beta', () => {
+    const bn = new BatchNorm(4);
+    const gamma = [1, 2, 0.5, -1];
+    tf.tidy(() => bn.gamma!.assign(tf.tensor1d(gamma)));
+    const upstream = pseudoRandom(DATA.length, 11, 1, 0);
+    const { mean, variance } = referenceMoments(DATA, 4);
+    // dx = gamma·rstd/M·(M·g − Σg − x̂·Σ(g·x̂)), dgamma = Σ g·x̂, dbeta = Σ g (float64).
+    const m = DATA.length / 4;
+    const xhat = Array.from(DATA, (v, i) => (v - mean[i % 4]!) / Math.sqrt(variance[i % 4]! + 1e-5));
+    const sumG = [0, 1, 2, 3].map((c) => upstream.reduce((a, g, i) => (i % 4 === c ? a + g : a), 0));
+    const sumGX = [0, 1, 2, 3].map((c) => upstream.reduce((a, g, i) => (i % 4 === c ? a + g * xhat[i]! : a), 0));
+    const dx = Array.from(upstream, (g, i) => {
+      const c = i % 4;
+      return ((gamma[c]! / Math.sqrt(variance[c]! + 1e-5)) / m) * (m * g - sumG[c]! - xhat[i]! * sumGX[c]!);
+    });
+    tf.tidy(() => {
+      const y = tf.tensor4d(DATA, SHAPE);
+      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(bn.forward(y), tf.tensor4d(upstream, SHAPE))) as tf.Scalar, [bn.gamma!, bn.beta!]);
+      const dy = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(bn.forward(v), tf.tensor4d(upstream, SHAPE))))(y);
+      expectClose(dy, dx, 1e-5);
+      expectClose(grads[bn.gamma!.name]!, sumGX, 1e-5);
+      expectClose(grads[bn.beta!.name]!, sumG, 1e-5);
+    });
+    bn.dispose();
+  });
+
+  it('computes the variance around the mean (no cancellation for a large mean)', () => {
+    const bn = new BatchNorm(1);
+    const values = [1000.01, 999.99, 1000.02, 999.98].map(Math.fround); // as float32 stores them
+    const out = bn.forward(tf.tensor2d(values, [4, 1]));
+    const mean = values.reduce((a, v) => a + v, 0) / 4;
+    const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / 4;
+    // The float32 mean's rounding (ulp(1000) = 6e-5) bounds the accuracy at ~2e-3 here; a
+    // one-pass E[y²] − mean² (ulp(1e6) = 0.06 ≫ var 2.5e-4) would lose every digit.
+    expectClose(out, values.map((v) => (v - mean) / Math.sqrt(variance + 1e-5)), 5e-3);
+    out.dispose();
+    bn.dispose();
+  });
+
   it('with frozenStats uses running statistics in training and leaves them alone', () => {
     const bn = new BatchNorm(4, { frozenStats: true });
     const y = tf.tensor4d(DATA, SHAPE);

@@ -7,3 +7,5 @@ export * from './module';
 export { untapedConstant } from './autodiff';
 export * from './checkpoint';
 export * from './optim';
+export { columnDots } from './ops/column-dots';
+export { conv2dFilterGradientParts, type FilterGradientConv, type UpstreamPart } from './ops/filter-gradient-parts';

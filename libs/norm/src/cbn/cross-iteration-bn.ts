@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { untapedConstant, type StateDict } from '@kestrel/runtime';
+import { columnDots, untapedConstant, type StateDict } from '@kestrel/runtime';
 import { Norm, type ConvPadding, type ConvProducer, type Producer } from '../norm';
 import { affineNormalize, ema, meanAndMeanSquare } from '../moments';
 import { optionError } from '../options';
@@ -181,17 +181,17 @@ export class CrossIterationBatchNorm extends Norm {
 
   /**
    * The past entries' statistics moved to the current weights by their first-order Taylor
-   * steps, as [entries, C]: mu + rho·(Σ gmu·W_t − sMu), nu + rho·(Σ gnu·W_t − sNu). The gmu
-   * products are one matmul for all entries.
+   * steps, as [entries, C]: mu + rho·(Σ gmu·W_t − sMu), nu + rho·(Σ gnu·W_t − sNu). All the
+   * products are one columnDots call (a SIMD pass over W_t and each gnu on wasm).
    */
   private compensate(entries: readonly HistoryEntry[], producer: Producer): { mu: tf.Tensor2D; nu: tf.Tensor2D } {
     const { rho } = this.options;
     const mu = tf.stack(entries.map((e) => e.mu)) as tf.Tensor2D;
     const nu = tf.stack(entries.map((e) => e.nu)) as tf.Tensor2D;
     if (rho === 0) return { mu, nu };
-    const w = weightMatrix(producer);
-    const muDot = tf.matMul(tf.stack(entries.map((e) => e.gmu)) as tf.Tensor2D, w);
-    const nuDot = tf.stack(entries.map((e) => tf.sum(tf.mul(e.gnu, w), 0)));
+    const dots = columnDots(weightMatrix(producer), entries.map((e) => e.gmu), entries.map((e) => e.gnu));
+    const muDot = dots.vectorDots;
+    const nuDot = dots.matrixDots;
     const muShift = tf.sub(muDot, tf.stack(entries.map((e) => e.sMu)));
     const nuShift = tf.sub(nuDot, tf.stack(entries.map((e) => e.sNu)));
     return {

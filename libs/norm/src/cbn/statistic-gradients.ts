@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { conv2dFilterGradientParts, type FilterGradientConv, type UpstreamPart } from '@kestrel/runtime';
 import type { ConvPadding, Producer } from '../norm';
 
 /** What a conv's filter gradient needs besides x and dy. */
@@ -27,8 +28,10 @@ export function statisticGradients(producer: Producer, y: tf.Tensor): { gmu: tf.
   }
   return tf.tidy(() => {
     const channels = y.shape[1]!;
+    const positions = y.shape[0]!;
+    const upstream = tf.concat([tf.mul(y, 2 / positions), tf.fill([positions, 1], 1 / positions)], 1);
     // Transpose first: wasm's transposed matmul is a slow path.
-    const combined = tf.matMul(tf.transpose(producer.input), statisticUpstream(y, []));
+    const combined = tf.matMul(tf.transpose(producer.input), upstream);
     const [gnu, gmu] = tf.split(combined, [channels, 1], 1) as [tf.Tensor2D, tf.Tensor2D];
     return { gmu: tf.reshape(gmu, [-1]) as tf.Tensor1D, gnu };
   });
@@ -37,39 +40,20 @@ export function statisticGradients(producer: Producer, y: tf.Tensor): { gmu: tf.
 /** {@link statisticGradients} of y = conv(x; W) from the conv's geometry alone (no filter needed). */
 export function convStatisticGradients(x: tf.Tensor4D, y: tf.Tensor4D, geometry: ConvGeometry): { gmu: tf.Tensor1D; gnu: tf.Tensor2D } {
   return tf.tidy(() => {
-    const [, , , channels] = geometry.filterShape;
-    const [gnu, gmu] = splitFilterGradient(filterGradient(x, statisticUpstream(y, []), geometry, channels + 1), [channels, 1]);
-    return { gmu: tf.reshape(gmu!, [-1]) as tf.Tensor1D, gnu: gnu! };
+    const [kh, kw, cin, channels] = geometry.filterShape;
+    const [gnu, gmu] = conv2dFilterGradientParts(x, statisticParts(y), filterGradientConv(geometry));
+    return { gmu: tf.reshape(gmu!, [kh * kw * cin]) as tf.Tensor1D, gnu: tf.reshape(gnu!, [kh * kw * cin, channels]) as tf.Tensor2D };
   });
 }
 
-/**
- * The upstream whose filter gradient holds the statistic gradients, after any `before`
- * channels (the loss's dy in the fused backward pass): [...before, 2y/M, 1/M].
- */
-export function statisticUpstream(y: tf.Tensor, before: tf.Tensor[], zeroChannels = 0): tf.Tensor {
-  const channels = y.shape[y.rank - 1]!;
-  const positions = y.size / channels;
-  const parts = [...before, tf.mul(y, 2 / positions), tf.fill([...y.shape.slice(0, -1), 1], 1 / positions)];
-  if (zeroChannels > 0) parts.push(tf.zeros([...y.shape.slice(0, -1), zeroChannels]));
-  return tf.concat(parts, -1);
+/** The upstreams whose filter gradients are gnu and gmu: 2y/M and the constant 1/M. */
+export function statisticParts(y: tf.Tensor4D): UpstreamPart[] {
+  const positions = y.size / y.shape[3];
+  return [{ tensor: y, scale: 2 / positions }, { constant: 1 / positions }];
 }
 
-/** Conv2DBackpropFilter for `channels` upstream channels. */
-export function filterGradient(x: tf.Tensor4D, dy: tf.Tensor, geometry: ConvGeometry, channels: number): tf.Tensor4D {
-  const [kh, kw, cin] = geometry.filterShape;
-  return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-    strides: geometry.strides,
-    pad: geometry.pad,
-    dataFormat: 'NHWC',
-    filterShape: [kh, kw, cin, channels],
-  }) as tf.Tensor4D;
-}
-
-/** A [kh, kw, cin, ΣC] filter gradient as [K, C_i] column blocks (one SplitV). */
-export function splitFilterGradient(grad: tf.Tensor4D, channels: number[]): tf.Tensor2D[] {
-  const [kh, kw, cin, total] = grad.shape;
-  return tf.split(tf.reshape(grad, [kh * kw * cin, total]), channels, 1) as tf.Tensor2D[];
+export function filterGradientConv({ filterShape, strides, pad }: ConvGeometry): FilterGradientConv {
+  return { filterSize: [filterShape[0], filterShape[1]], strides, pad };
 }
 
 /** The producing layer's weights as a [K, C] matrix (the layout gmu/gnu use). */

@@ -5,7 +5,6 @@ import {
   allocate,
   assertChannelsLast,
   elementOffset,
-  heapF32,
   release,
   releaseAlias,
   reshapedView,
@@ -24,7 +23,7 @@ export const filterGradientConfig = {
    * output positions (small feature maps) the im2col method wastes less.
    */
   maxPlaneOverhead: 1.5,
-  /** Fewer input channels than this: im2col (see `conv2DBackpropFilter`). */
+  /** Fewer input channels than this: im2col (see `filterGradients`). */
   minPlaneChannels: 16,
   /** Plane positions (GEMM depth) per chunk of the phase-plane method. */
   chunkPositions: 4096,
@@ -37,86 +36,173 @@ interface BackpropFilterAttrs extends ConvAttrs {
   filterShape: [number, number, number, number];
 }
 
-/**
- * Conv2DBackpropFilter (missing on wasm) as GEMMs on XNNPACK's fully-connected operator:
- *   dW[tap, ci, co] = Σ_p X_tap[ci, p] · dy[p, co],   p = (n, oh, ow)
- * with dy in the weights slot, so XNNPACK packs it once and reuses it for every tap.
- */
+/** Name of the kernel behind the runtime's `conv2dFilterGradientParts` op. */
+export const FILTER_GRADIENT_PARTS_KERNEL = 'KestrelConv2DBackpropFilterParts';
+
+/** A part as the kernel receives it: input `u{input}` times `scale`, or a constant column. */
+export type FilterGradientPartAttr = { input: number; scale: number; width: number } | { constant: number; width: 1 };
+
+/** Attributes of {@link FILTER_GRADIENT_PARTS_KERNEL} (inputs: `x`, `u0`, `u1`, …; NHWC, no dilation). */
+export interface FilterGradientPartsAttrs {
+  parts: FilterGradientPartAttr[];
+  filterSize: [number, number];
+  strides: [number, number];
+  pad: ConvAttrs['pad'];
+}
+
+/** Conv2DBackpropFilter (missing on wasm): the single-part case of `filterGradients`. */
 export function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
-  const { backend } = args;
   const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
   const attrs = args.attrs as unknown as BackpropFilterAttrs;
   assertChannelsLast('Conv2DBackpropFilter', attrs.dataFormat);
   const geo = convGeometry(x.shape, attrs.filterShape, attrs, false);
+  return filterGradients(args.backend, x, [{ tensor: dy, scale: 1, width: geo.outChannels }], geo)[0]!;
+}
+
+/**
+ * KestrelConv2DBackpropFilterParts (see `conv2dFilterGradientParts`): the filter gradients of
+ * several upstreams (inputs `u0`, `u1`, … scaled, and constants) from one GEMM per tap.
+ */
+export function conv2DBackpropFilterParts(args: KernelArgs): TensorInfo[] {
+  const { x } = args.inputs as { x: TensorInfo };
+  const attrs = args.attrs as unknown as FilterGradientPartsAttrs;
+  const [kh, kw] = attrs.filterSize;
+  const specs = attrs.parts.map((part) => ('constant' in part ? { constant: part.constant, width: 1 } : part));
+  const width = specs.reduce((sum, part) => sum + part.width, 0);
+  const geo = convGeometry(x.shape, [kh, kw, x.shape[3]!, width], attrs, false);
+  const parts = specs.map((part): Part =>
+    'constant' in part ? part : { tensor: upstreamInput(args.inputs, part, geo), scale: part.scale, width: part.width });
+  return filterGradients(args.backend, x, parts, geo);
+}
+
+/** Input `u{input}`, checked: the GEMMs read it as raw heap memory of the conv's output shape. */
+function upstreamInput(inputs: tf.NamedTensorInfoMap, part: Extract<FilterGradientPartAttr, { input: number }>, geo: ConvGeometry): TensorInfo {
+  const name = `u${part.input}`;
+  const tensor = inputs[name];
+  const want = [geo.batch, geo.outHeight, geo.outWidth, part.width];
+  if (!tensor || tensor.dtype !== 'float32' || tensor.shape.join() !== want.join()) {
+    const got = tensor ? `${tensor.dtype} [${tensor.shape}]` : 'nothing';
+    throw new Error(`${FILTER_GRADIENT_PARTS_KERNEL}: input ${name} must be float32 [${want}], got ${got}`);
+  }
+  return tensor;
+}
+
+/** One upstream: a tensor (scaled while copied) or a constant column. */
+type Part = { tensor: TensorInfo; scale: number; width: number } | { constant: number; width: number };
+
+/** Where a part sits in each row of the GEMM weights (the combined upstream). */
+interface Block {
+  column: number;
+  width: number;
+  /** The tensor's first element in the whole-heap view; undefined for a constant. */
+  source: number | undefined;
+  /** The tensor's scale, or the constant. */
+  value: number;
+}
+
+interface Upstream {
+  blocks: Block[];
+  /** Columns the parts fill; zero columns follow up to `width`. */
+  used: number;
+  /** GEMM width. */
+  width: number;
+  /** Set when the upstream is one unscaled tensor: its rows are the weights rows as they are. */
+  plain: TensorInfo | undefined;
+}
+
+/** Where the GEMM results go: each part's dW ([taps·inC, C_i] rows), as whole-heap offsets. */
+interface Target {
+  upstream: Upstream;
+  outputs: number[];
+}
+
+function upstreamLayout(backend: WasmBackend, parts: Part[]): Upstream {
+  let used = 0;
+  const blocks = parts.map((part): Block => {
+    const block = 'tensor' in part
+      ? { column: used, width: part.width, source: elementOffset(backend, part.tensor), value: part.scale }
+      : { column: used, width: part.width, source: undefined, value: part.constant };
+    used += part.width;
+    return block;
+  });
+  const only = parts.length === 1 ? parts[0]! : undefined;
+  const plain = only && 'tensor' in only && only.scale === 1 ? only.tensor : undefined;
+  // Zero columns round a combined width up to a multiple of 8: an odd width leaves XNNPACK's
+  // SIMD tiles a ragged edge (measured up to 1.5× slower). A plain tensor keeps its own width.
+  return { blocks, used, width: plain ? used : Math.ceil(used / 8) * 8, plain };
+}
+
+/**
+ * Filter gradients as GEMMs on XNNPACK's fully-connected operator:
+ *   dW_i[tap, ci, c] = Σ_p X_tap[ci, p] · U[p, column_i + c],   p = (n, oh, ow)
+ * with U, the parts side by side, in the weights slot, so XNNPACK packs it once and reuses it
+ * for every tap; each tap's [inC, width] result is scattered into the parts' dW.
+ */
+function filterGradients(backend: WasmBackend, x: TensorInfo, parts: Part[], geo: ConvGeometry): TensorInfo[] {
   const plan = planeLayout(geo);
   // The phase-plane GEMMs have only inC rows: with few input channels (an RGB stem) the
   // im2col GEMM, with taps·inC rows, runs far better.
   const usePlanes = geo.inChannels >= filterGradientConfig.minPlaneChannels && plan.overhead <= filterGradientConfig.maxPlaneOverhead;
-  return usePlanes ? planeFilterGradient(backend, x, dy, geo, plan) : im2colFilterGradient(backend, x, dy, geo);
+  const outputs = parts.map((part) => allocate(backend, [geo.filterHeight, geo.filterWidth, geo.inChannels, part.width]));
+  try {
+    const target: Target = { upstream: upstreamLayout(backend, parts), outputs: outputs.map((out) => elementOffset(backend, out)) };
+    if (usePlanes) planeFilterGradient(backend, x, target, geo, plan);
+    else im2colFilterGradient(backend, x, target, geo);
+  } catch (err) {
+    release(backend, ...outputs);
+    throw err;
+  }
+  return outputs;
 }
 
 /**
  * The phase-plane method: no im2col at all. x is rearranged into zero-padded phase planes
  * [phase][ci][n][row][col]; then X_tap for every tap is that buffer seen from an offset (row
  * shift · plane width + column shift) as a [ci, n·rows·cols] matrix. Columns past a row's end
- * read the next row (or plane), which is harmless because dy is zero-padded to the same plane
- * size: each tap is one GEMM over an aliased view, with no copying per tap.
+ * read the next row (or plane), which is harmless because the upstream is zero-padded to the
+ * same plane size: each tap is one GEMM over an aliased view, with no copying per tap.
  *
  * Large maps are processed in chunks of about `chunkPositions` plane positions (a band of rows
  * of one image, plus the taps' halo rows), each chunk's taps accumulated into dW: GEMMs whose
  * operands stay in cache ran ~1.3× faster here than ones streaming 30+ MB per tap.
  */
-function planeFilterGradient(backend: WasmBackend, x: TensorInfo, dy: TensorInfo, geo: ConvGeometry, plan: PlaneLayout): TensorInfo {
+function planeFilterGradient(backend: WasmBackend, x: TensorInfo, target: Target, geo: ConvGeometry, plan: PlaneLayout): void {
   const chunks = chunking(geo, plan);
-  const { inChannels: inC, outChannels: outC } = geo;
+  const { inChannels: inC } = geo;
+  const { width } = target.upstream;
   const taps = geo.filterHeight * geo.filterWidth;
   const phaseCount = plan.rows.phases.length * plan.cols.phases.length;
   const positions = chunks.images * chunks.rows * plan.cols.size; // K of every GEMM
   const blockSize = inC * positions;
 
-  return withTemporaries(backend, (keep) => {
+  withTemporaries(backend, (keep) => {
     const xT = keep(runWasmKernel('Transpose', { x }, { perm: [3, 0, 1, 2] }, backend));
     // One extra chunk of zeros at the end: the largest tap offset reads that far past the last block.
     const planes = keep(allocate(backend, [phaseCount * blockSize + positions]));
-    const dyChunk = keep(allocate(backend, [positions * outC]));
-    const dw = allocate(backend, [geo.filterHeight, geo.filterWidth, inC, outC]);
-    try {
-      if (chunks.count > 1) heapF32(backend, dw).fill(0);
-      for (let n0 = 0; n0 < geo.batch; n0 += chunks.images) {
-        for (let r0 = 0; r0 < geo.outHeight; r0 += chunks.bandRows) {
-          const images = Math.min(chunks.images, geo.batch - n0);
-          const heap = wholeHeapF32(backend);
-          fillPhasePlanes(heap, elementOffset(backend, xT), elementOffset(backend, planes), geo, plan, n0, images, r0, chunks);
-          fillDyChunk(heap, elementOffset(backend, dy), elementOffset(backend, dyChunk), geo, plan, n0, images, r0, chunks);
-          // A fresh alias per chunk: XNNPACK caches the packed weights by tensor id.
-          const dyMatrix = aliasView(backend, dyChunk, 0, [1, positions, outC]);
-          try {
-            for (let t = 0; t < taps; t++) {
-              const kh = Math.floor(t / geo.filterWidth);
-              const kw = t % geo.filterWidth;
-              const block = plan.rows.phases.indexOf(plan.rows.phase[kh]) * plan.cols.phases.length +
-                plan.cols.phases.indexOf(plan.cols.phase[kw]);
-              const offset = block * blockSize + plan.rows.shift[kh] * plan.cols.size + plan.cols.shift[kw];
-              const xTap = aliasView(backend, planes, offset, [1, inC, positions]);
-              try {
-                withTemporaries(backend, (keepPart) => {
-                  const part = keepPart(matMul(backend, xTap, dyMatrix));
-                  accumulate(backend, part, dw, t * inC * outC, chunks.count > 1);
-                });
-              } finally {
-                releaseAlias(backend, xTap);
-              }
-            }
-          } finally {
-            releaseAlias(backend, dyMatrix);
+    const dyChunk = keep(allocate(backend, [positions * width]));
+    let chunk = 0;
+    for (let n0 = 0; n0 < geo.batch; n0 += chunks.images) {
+      for (let r0 = 0; r0 < geo.outHeight; r0 += chunks.bandRows, chunk++) {
+        const images = Math.min(chunks.images, geo.batch - n0);
+        const heap = wholeHeapF32(backend);
+        fillPhasePlanes(heap, elementOffset(backend, xT), elementOffset(backend, planes), geo, plan, n0, images, r0, chunks);
+        fillDyChunk(heap, target.upstream, elementOffset(backend, dyChunk), geo, plan, n0, images, r0, chunks);
+        // A fresh alias per chunk: XNNPACK caches the packed weights by tensor id.
+        const dyMatrix = aliasView(backend, dyChunk, 0, [1, positions, width]);
+        try {
+          for (let t = 0; t < taps; t++) {
+            const kh = Math.floor(t / geo.filterWidth);
+            const kw = t % geo.filterWidth;
+            const block = plan.rows.phases.indexOf(plan.rows.phase[kh]) * plan.cols.phases.length +
+              plan.cols.phases.indexOf(plan.cols.phase[kw]);
+            const offset = block * blockSize + plan.rows.shift[kh] * plan.cols.size + plan.cols.shift[kw];
+            gemmInto(backend, planes, offset, inC, dyMatrix, target, t * inC, chunk > 0);
           }
+        } finally {
+          releaseAlias(backend, dyMatrix);
         }
       }
-    } catch (err) {
-      release(backend, dw);
-      throw err;
     }
-    return dw;
   });
 }
 
@@ -145,17 +231,53 @@ function chunking(geo: ConvGeometry, plan: PlaneLayout): Chunking {
   return { images, bandRows: geo.outHeight, rows: plan.rows.size, count: Math.ceil(geo.batch / images) };
 }
 
-/** dw[offset…] (+)= part: the first chunk may write, later ones add. */
-function accumulate(backend: WasmBackend, part: TensorInfo, dw: TensorInfo, offset: number, add: boolean): void {
-  const heap = wholeHeapF32(backend);
-  const src = elementOffset(backend, part);
-  const dst = elementOffset(backend, dw) + offset;
-  const size = part.shape.reduce((a, b) => a * b, 1);
-  if (!add) {
-    heap.copyWithin(dst, src, src + size);
+/**
+ * dW rows [row, row + rows) (+)= A · U, A being `rows` rows of `source` from element `offset`
+ * (X_tap, or a block of im2col rows): the GEMM result scattered into the parts.
+ */
+function gemmInto(
+  backend: WasmBackend,
+  source: TensorInfo,
+  offset: number,
+  rows: number,
+  u: TensorInfo,
+  target: Target,
+  row: number,
+  add: boolean,
+): void {
+  const a = aliasView(backend, source, offset, [1, rows, u.shape[1]!]);
+  try {
+    withTemporaries(backend, (keep) => {
+      const product = keep(matMul(backend, a, u));
+      scatter(wholeHeapF32(backend), elementOffset(backend, product), rows, target, row, add);
+    });
+  } finally {
+    releaseAlias(backend, a);
+  }
+}
+
+/**
+ * Each part's column block of a [rows, width] GEMM result at `src` into rows [row, row + rows)
+ * of its dW: the first chunk writes, later ones add.
+ */
+function scatter(heap: Float32Array, src: number, rows: number, target: Target, row: number, add: boolean): void {
+  const { blocks, width } = target.upstream;
+  blocks.forEach((block, i) => {
+    copyRows(heap, src + block.column, width, target.outputs[i]! + row * block.width, block.width, rows, add);
+  });
+}
+
+/** `rows` rows of `width` elements, `stride` apart at `src`, to packed rows at `dst` (+=). */
+function copyRows(heap: Float32Array, src: number, stride: number, dst: number, width: number, rows: number, add: boolean): void {
+  if (!add && width === stride) {
+    heap.copyWithin(dst, src, src + rows * width);
     return;
   }
-  for (let i = 0; i < size; i++) heap[dst + i] += heap[src + i];
+  for (let r = 0; r < rows; r++, src += stride, dst += width) {
+    if (add) for (let k = 0; k < width; k++) heap[dst + k] += heap[src + k];
+    else if (width < 16) for (let k = 0; k < width; k++) heap[dst + k] = heap[src + k]; // beats a call per short row
+    else heap.copyWithin(dst, src, src + width);
+  }
 }
 
 /**
@@ -211,10 +333,10 @@ function fillPhasePlanes(
   heap.fill(0, d, d + chunks.images * chunkImage); // the trailing zero block
 }
 
-/** dyChunk[g][i][j][co] = dy[n0 + g, r0 + i, j, co] inside the band and dy, else 0. */
+/** dyChunk[g][i][j] = the upstream row of position (n0 + g, r0 + i, j) inside the band and dy, else 0. */
 function fillDyChunk(
   heap: Float32Array,
-  src: number,
+  upstream: Upstream,
   dst: number,
   geo: ConvGeometry,
   plan: PlaneLayout,
@@ -223,8 +345,9 @@ function fillDyChunk(
   r0: number,
   chunks: Chunking,
 ): void {
-  const { outHeight: oh, outWidth: ow, outChannels: outC } = geo;
-  const rowLength = plan.cols.size * outC;
+  const { outHeight: oh, outWidth: ow } = geo;
+  const rowLength = plan.cols.size * upstream.width;
+  const written = ow * upstream.width;
   const bandRows = Math.min(chunks.bandRows, oh - r0);
   let d = dst;
   for (let g = 0; g < chunks.images; g++) {
@@ -233,44 +356,66 @@ function fillDyChunk(
         heap.fill(0, d, d + rowLength);
         continue;
       }
-      const s = src + (((n0 + g) * oh + r0 + i) * ow) * outC;
-      heap.copyWithin(d, s, s + ow * outC);
-      if (ow * outC < rowLength) heap.fill(0, d + ow * outC, d + rowLength);
+      writeUpstreamRows(heap, upstream, ((n0 + g) * oh + r0 + i) * ow, ow, d);
+      if (written < rowLength) heap.fill(0, d + written, d + rowLength);
     }
+  }
+}
+
+/** Weights rows of `count` upstream positions from `first` at `dst`: [part0 | part1·scale | constant | zeros]. */
+function writeUpstreamRows(heap: Float32Array, upstream: Upstream, first: number, count: number, dst: number): void {
+  const { blocks, used, width } = upstream;
+  if (upstream.plain) {
+    const s = blocks[0]!.source! + first * width;
+    heap.copyWithin(dst, s, s + count * width);
+    return;
+  }
+  for (let p = first, d = dst; p < first + count; p++, d += width) {
+    for (const { column, width: w, source, value } of blocks) {
+      const at = d + column;
+      if (source === undefined) {
+        heap[at] = value;
+        continue;
+      }
+      const s = source + p * w;
+      if (value === 1) heap.copyWithin(at, s, s + w);
+      else for (let k = 0; k < w; k++) heap[at + k] = heap[s + k] * value;
+    }
+    for (let k = used; k < width; k++) heap[d + k] = 0;
   }
 }
 
 /**
  * The im2col method, for small feature maps: x is transposed once to [ci, n, h, w]; each tap's
  * shifted/strided window is copied into a block of rows of the transposed im2col matrix, and
- * each block is one GEMM with dy.
+ * each block is one GEMM with the upstream.
  */
-function im2colFilterGradient(backend: WasmBackend, x: TensorInfo, dy: TensorInfo, geo: ConvGeometry): TensorInfo {
-  const { inChannels: inC, outChannels: outC, filterHeight: kh, filterWidth: kw } = geo;
+function im2colFilterGradient(backend: WasmBackend, x: TensorInfo, target: Target, geo: ConvGeometry): void {
+  const { inChannels: inC, filterHeight: kh, filterWidth: kw } = geo;
   const positions = geo.batch * geo.outHeight * geo.outWidth;
   const taps = kh * kw;
-  const dyMatrix = reshapedView(dy, [1, positions, outC]);
   const tapsPerBlock = Math.max(1, Math.min(taps, Math.floor(filterGradientConfig.blockFloats / (inC * positions))));
 
-  return withTemporaries(backend, (keep) => {
+  withTemporaries(backend, (keep) => {
     const xT = keep(runWasmKernel('Transpose', { x }, { perm: [3, 0, 1, 2] }, backend));
-    const dw = allocate(backend, [kh, kw, inC, outC]);
-    try {
-      for (let t0 = 0; t0 < taps; t0 += tapsPerBlock) {
-        const count = Math.min(tapsPerBlock, taps - t0);
-        withTemporaries(backend, (keepBlock) => {
-          const cols = keepBlock(allocate(backend, [1, count * inC, positions]));
-          fillTransposedIm2col(wholeHeapF32(backend), elementOffset(backend, xT), elementOffset(backend, cols), geo, t0, count);
-          const part = keepBlock(matMul(backend, cols, dyMatrix));
-          heapF32(backend, dw).set(heapF32(backend, part), t0 * inC * outC);
-        });
-      }
-    } catch (err) {
-      release(backend, dw);
-      throw err;
+    const dyMatrix = upstreamMatrix(backend, target.upstream, positions, keep);
+    for (let t0 = 0; t0 < taps; t0 += tapsPerBlock) {
+      const count = Math.min(tapsPerBlock, taps - t0);
+      withTemporaries(backend, (keepBlock) => {
+        const cols = keepBlock(allocate(backend, [1, count * inC, positions]));
+        fillTransposedIm2col(wholeHeapF32(backend), elementOffset(backend, xT), elementOffset(backend, cols), geo, t0, count);
+        gemmInto(backend, cols, 0, count * inC, dyMatrix, target, t0 * inC, false);
+      });
     }
-    return dw;
   });
+}
+
+/** The GEMM weights [1, positions, width]: a plain upstream seen in place, else built. */
+function upstreamMatrix(backend: WasmBackend, upstream: Upstream, positions: number, keep: (t: TensorInfo) => TensorInfo): TensorInfo {
+  if (upstream.plain) return reshapedView(upstream.plain, [1, positions, upstream.width]);
+  const matrix = keep(allocate(backend, [1, positions, upstream.width]));
+  writeUpstreamRows(wholeHeapF32(backend), upstream, 0, positions, elementOffset(backend, matrix));
+  return matrix;
 }
 
 function matMul(backend: WasmBackend, a: TensorInfo, b: TensorInfo): TensorInfo {

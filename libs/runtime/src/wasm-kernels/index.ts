@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { avgPoolGrad, maxPoolGrad } from './pool-grads';
 import { makeBatchMatMul } from './batch-mat-mul';
-import { conv2DBackpropFilter } from './conv2d-backprop-filter';
+import { COLUMN_DOTS_KERNEL, columnDots, columnDotsSupported } from './column-dots';
+import { conv2DBackpropFilter, conv2DBackpropFilterParts, FILTER_GRADIENT_PARTS_KERNEL } from './conv2d-backprop-filter';
 import { conv2DBackpropInput } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilter } from './depthwise-backprop-filter';
 import { depthwiseConv2dNativeBackpropInput } from './depthwise-backprop-input';
@@ -14,13 +15,15 @@ import { tile } from './tile';
 import { unsortedSegmentSum } from './unsorted-segment-sum';
 import type { KernelArgs, TensorInfo } from './wasm-backend';
 
-type OwnKernel = (args: KernelArgs) => TensorInfo;
+type OwnKernel = (args: KernelArgs) => TensorInfo | TensorInfo[];
 
 interface KernelSpec {
   name: string;
   /** Builds the kernel function; gets the built-in wasm kernel when there is one. */
   make: (builtIn: tf.KernelConfig | undefined) => tf.KernelFunc;
   why: string;
+  /** Registered only where this holds (e.g. the JS engine runs wasm SIMD). */
+  supported?: () => boolean;
 }
 
 const own = (kernel: OwnKernel) => () => kernel as unknown as tf.KernelFunc;
@@ -55,6 +58,18 @@ const KERNELS: KernelSpec[] = [
   { name: 'Sum', make: (builtIn) => makeSum(required(builtIn, 'Sum').kernelFunc), why: 'transposes before reducing leading axes (bias gradients; ~15× slower)' },
   { name: 'Identity', make: own(identity), why: 'copies; the engine clones every tensor it saves for backprop' },
   { name: 'Cast', make: (builtIn) => makeCast(required(builtIn, 'Cast').kernelFunc), why: 'copies on a same-dtype cast (ReLU gradient)' },
+  // Kestrel's own kernels (ops in ../ops compose standard kernels where these are missing).
+  {
+    name: COLUMN_DOTS_KERNEL,
+    make: () => columnDots as unknown as tf.KernelFunc,
+    why: 'CBN Taylor terms: per-column dot products in one SIMD pass (hand-written wasm)',
+    supported: columnDotsSupported,
+  },
+  {
+    name: FILTER_GRADIENT_PARTS_KERNEL,
+    make: own(conv2DBackpropFilterParts),
+    why: 'CBN: one filter-gradient GEMM per tap for several upstreams, no concat/split',
+  },
 ];
 
 function required(kernel: tf.KernelConfig | undefined, name: string): tf.KernelConfig {
@@ -80,6 +95,7 @@ export function registerWasmTrainingKernels(): void {
   // overwrite ours.
   require('@tensorflow/tfjs-backend-wasm');
   for (const spec of KERNELS) {
+    if (spec.supported && !spec.supported()) continue;
     const existing = tf.getKernel(spec.name, 'wasm');
     if (existing && (existing as unknown as Record<symbol, unknown>)[MARK]) continue;
     const config: tf.KernelConfig = {

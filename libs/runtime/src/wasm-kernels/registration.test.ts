@@ -15,7 +15,8 @@ describe('registerWasmTrainingKernels', () => {
 
   it('covers the kernels a detector training step needs', () => {
     for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter',
-      'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'ResizeNearestNeighborGrad']) {
+      'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'ResizeNearestNeighborGrad',
+      'KestrelConv2DBackpropFilterParts']) {
       expect(WASM_TRAINING_KERNEL_NAMES).toContain(name);
     }
   });
