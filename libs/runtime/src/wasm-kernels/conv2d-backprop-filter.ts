@@ -120,8 +120,10 @@ function upstreamLayout(backend: WasmBackend, parts: Part[]): Upstream {
   let used = 0;
   const blocks = parts.map((part): Block => {
     const block = 'tensor' in part
-      ? { column: used, width: part.width, source: elementOffset(backend, part.tensor), value: part.scale }
-      : { column: used, width: part.width, source: undefined, value: part.constant };
+      // float32 scale and constant: heap values times them then round exactly like a float32
+      // multiply (tf.mul(y, scale)), so the result does not depend on the path.
+      ? { column: used, width: part.width, source: elementOffset(backend, part.tensor), value: Math.fround(part.scale) }
+      : { column: used, width: part.width, source: undefined, value: Math.fround(part.constant) };
     used += part.width;
     return block;
   });
