@@ -54,10 +54,11 @@ function describeCase(c: Case): string {
 beforeAll(() => setUpBackends());
 
 describe.each([
-  ['phase planes, one chunk', { maxPlaneOverhead: Infinity, minPlaneChannels: 1 }],
-  ['phase planes, bands of rows', { maxPlaneOverhead: Infinity, minPlaneChannels: 1, chunkPositions: 40 }],
-  ['phase planes, groups of images (last one partial)', { maxPlaneOverhead: Infinity, minPlaneChannels: 1, chunkPositions: 200 }],
-  ['im2col', { maxPlaneOverhead: 0 }],
+  ['phase planes, one chunk', { maxPlaneOverhead: Infinity, minPlaneChannels: 1, perPartMaxFloats: 0 }],
+  ['phase planes, bands of rows', { maxPlaneOverhead: Infinity, minPlaneChannels: 1, chunkPositions: 40, perPartMaxFloats: 0 }],
+  ['phase planes, groups of images (last one partial)', { maxPlaneOverhead: Infinity, minPlaneChannels: 1, chunkPositions: 200, perPartMaxFloats: 0 }],
+  ['im2col, one block', { maxPlaneOverhead: 0 }],
+  ['im2col, one block, also where planes would serve', { perPartMaxFloats: Infinity }],
 ])('Conv2DBackpropFilter on wasm matches cpu (%s)', (_, config) => {
   const saved = { ...filterGradientConfig };
   beforeAll(() => {
@@ -132,9 +133,10 @@ describe('dilated conv gradients match the definition', () => {
     const common = { strides: 1, pad: c.pad, dataFormat: 'NHWC', dilations: c.dilations };
     const saved = { ...filterGradientConfig };
     for (const config of [
-      { maxPlaneOverhead: Infinity, minPlaneChannels: 1 },
-      { maxPlaneOverhead: Infinity, minPlaneChannels: 1, chunkPositions: 60 },
+      { maxPlaneOverhead: Infinity, minPlaneChannels: 1, perPartMaxFloats: 0 },
+      { maxPlaneOverhead: Infinity, minPlaneChannels: 1, chunkPositions: 60, perPartMaxFloats: 0 },
       { maxPlaneOverhead: 0 },
+      { maxPlaneOverhead: 0, blockFloats: 1 }, // im2col one tap per block
     ]) {
       Object.assign(filterGradientConfig, config); // every method
       const gotDw = await runKernelOn('wasm', 'Conv2DBackpropFilter',

@@ -13,18 +13,22 @@ interface Case {
 }
 
 // Paths as chosen by default unless `config` forces one (planes need ≥ 16 input channels and
-// at most 1.5 padded positions per output position).
+// at most 1.5 padded positions per output position; maps this small would take the per-part
+// im2col path by default, so the plane cases turn it off).
 const CASES: Case[] = [
-  { name: '1x1 stride 1 (planes)', x: [2, 8, 8, 16], conv: { filterSize: [1, 1], strides: [1, 1], pad: 'valid' } },
-  { name: '1x1 stride 2 (planes)', x: [1, 9, 9, 16], conv: { filterSize: [1, 1], strides: [2, 2], pad: 'same' } },
-  { name: '3x3 stride 1 same (planes)', x: [2, 10, 10, 16], conv: { filterSize: [3, 3], strides: [1, 1], pad: 'same' } },
-  { name: '3x3 stride 2 same (planes)', x: [1, 11, 12, 16], conv: { filterSize: [3, 3], strides: [2, 2], pad: 'same' } },
+  { name: '1x1 stride 1 (planes)', x: [2, 8, 8, 16], conv: { filterSize: [1, 1], strides: [1, 1], pad: 'valid' }, config: { perPartMaxFloats: 0 } },
+  { name: '1x1 stride 2 (planes)', x: [1, 9, 9, 16], conv: { filterSize: [1, 1], strides: [2, 2], pad: 'same' }, config: { perPartMaxFloats: 0 } },
+  { name: '3x3 stride 1 same (planes)', x: [2, 10, 10, 16], conv: { filterSize: [3, 3], strides: [1, 1], pad: 'same' }, config: { perPartMaxFloats: 0 } },
+  { name: '3x3 stride 2 same (planes)', x: [1, 11, 12, 16], conv: { filterSize: [3, 3], strides: [2, 2], pad: 'same' }, config: { perPartMaxFloats: 0 } },
+  { name: '1x1 stride 1 on a small map (im2col per part, default)', x: [2, 4, 4, 32], conv: { filterSize: [1, 1], strides: [1, 1], pad: 'valid' } },
+  { name: '3x3 stride 2 same (im2col per part, default)', x: [1, 11, 12, 16], conv: { filterSize: [3, 3], strides: [2, 2], pad: 'same' } },
   { name: '7x7 stride 2, 3 input channels (stem: im2col)', x: [2, 16, 16, 3], conv: { filterSize: [7, 7], strides: [2, 2], pad: 'same' } },
   { name: '3x3 on a small map (im2col)', x: [2, 4, 4, 24], conv: { filterSize: [3, 3], strides: [1, 1], pad: 1 } },
   {
     name: '3x3 stride 2, explicit asymmetric pads (planes)',
     x: [2, 10, 9, 16],
     conv: { filterSize: [3, 3], strides: [2, 2], pad: [[0, 0], [1, 0], [0, 2], [0, 0]] },
+    config: { perPartMaxFloats: 0 },
   },
   {
     name: '3x3, im2col in blocks of two taps',
@@ -36,13 +40,13 @@ const CASES: Case[] = [
     name: '3x3, planes in bands of rows',
     x: [2, 12, 12, 16],
     conv: { filterSize: [3, 3], strides: [1, 1], pad: 'same' },
-    config: { chunkPositions: 40 },
+    config: { chunkPositions: 40, perPartMaxFloats: 0 },
   },
   {
     name: '3x3 stride 2, planes in groups of images (last one partial)',
     x: [3, 12, 12, 16],
     conv: { filterSize: [3, 3], strides: [2, 2], pad: 'same' },
-    config: { chunkPositions: 110 },
+    config: { chunkPositions: 110, perPartMaxFloats: 0 },
   },
 ];
 
