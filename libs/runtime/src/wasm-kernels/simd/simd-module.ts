@@ -38,8 +38,7 @@ export function simdModuleSupported(source: SimdModuleSource): boolean {
  * in place, by byte offset); one instance per heap and module.
  */
 export function simdInstance(backend: WasmBackend, source: SimdModuleSource): WasmInstance {
-  const memory = (backend.wasm as unknown as { wasmMemory?: WasmMemory }).wasmMemory;
-  if (!memory) throw new Error('the wasm backend does not expose its memory (wasmMemory)');
+  const memory = backendMemory(backend);
   let perMemory = instances.get(memory);
   if (!perMemory) instances.set(memory, (perMemory = new Map()));
   let instance = perMemory.get(source);
@@ -52,6 +51,17 @@ export function simdInstance(backend: WasmBackend, source: SimdModuleSource): Wa
     perMemory.set(source, instance);
   }
   return instance;
+}
+
+/**
+ * The backend's WebAssembly.Memory: `wasmMemory` in the threaded build, the module's `memory`
+ * export (`asm.memory`) in the single-threaded one.
+ */
+function backendMemory(backend: WasmBackend): WasmMemory {
+  const module = backend.wasm as unknown as { wasmMemory?: WasmMemory; asm?: Record<string, unknown> };
+  const memory = module.wasmMemory ?? (module.asm?.['memory'] as WasmMemory | undefined);
+  if (!memory || !memory.buffer) throw new Error('the wasm backend exposes no WebAssembly.Memory (neither wasmMemory nor asm.memory)');
+  return memory;
 }
 
 function decode(base64: string): Uint8Array {
