@@ -1,4 +1,4 @@
-// `nx run bench:norm [--backend auto] [--size 128] [--batch 2] [--iters 5] [--width 1] [--norms bn,gn,cbn] [--models resnet18,resnet50]`
+// `nx run bench:norm [--backend auto] [--size 128] [--batch 2] [--iters 10] [--width 1] [--norms bn,gn,cbn] [--models resnet18,resnet50]`
 // Step time and peak memory of ResNet-18 (BasicBlock) and ResNet-50 (Bottleneck) stacks with
 // each norm after every conv, and the ratios to bn. Target: cbn <= 1.15 x bn step time. Steps of
 // the norms are interleaved (best of --iters), so load from other processes hits them alike.
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
       backend: { type: 'string', default: 'auto' },
       size: { type: 'string', default: '128' },
       batch: { type: 'string', default: '2' },
-      iters: { type: 'string', default: '5' },
+      iters: { type: 'string', default: '10' }, // fewer let this machine's ±10 % jitter show in the ratios
       width: { type: 'string', default: '1' },
       norms: { type: 'string', default: 'bn,gn,cbn' },
       models: { type: 'string', default: 'resnet18,resnet50' },
