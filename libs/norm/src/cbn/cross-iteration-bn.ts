@@ -148,11 +148,15 @@ export class CrossIterationBatchNorm extends Norm {
     return untapedConstant([muT, nuT], () => {
       const value = tf.tidy(() => {
         const entries = useWindow ? this.history.entries : [];
-        let sumMu: tf.Tensor = tf.zerosLike(muT);
-        let sumNu: tf.Tensor = tf.zerosLike(muT);
-        let count: tf.Tensor = tf.onesLike(muT);
+        let sumMu: tf.Tensor;
+        let sumNu: tf.Tensor;
+        let count: tf.Tensor;
         let currentMask: tf.Tensor = tf.onesLike(muT);
-        if (entries.length > 0) {
+        if (entries.length === 0) {
+          sumMu = tf.zerosLike(muT);
+          sumNu = sumMu;
+          count = currentMask;
+        } else {
           const { mu, nu } = this.compensate(entries, producer);
           if (this.options.guard === 'clamp') {
             sumMu = tf.sum(mu, 0);
@@ -212,9 +216,10 @@ export class CrossIterationBatchNorm extends Norm {
     }
     const entry = tf.tidy(() => {
       const { gmu, gnu } = statisticGradients(producer, y);
-      const w = weightMatrix(producer);
-      const sMu = tf.reshape(tf.matMul(tf.reshape(gmu, [1, -1]), w), [-1]) as tf.Tensor1D;
-      const sNu = tf.sum(tf.mul(gnu, w), 0) as tf.Tensor1D;
+      // s = Σ g·W_τ: the same products the Taylor step takes against later weights.
+      const { vectorDots, matrixDots } = columnDots(weightMatrix(producer), [gmu], [gnu]);
+      const sMu = tf.reshape(vectorDots, [-1]) as tf.Tensor1D;
+      const sNu = tf.reshape(matrixDots, [-1]) as tf.Tensor1D;
       return { mu: muT.clone(), nu: nuT.clone(), gmu, gnu, sMu, sNu };
     });
     this.history.push(entry);

@@ -74,10 +74,9 @@ export function conv2DBackpropFilterParts(args: KernelArgs): TensorInfo[] {
   const { x } = args.inputs as { x: TensorInfo };
   const attrs = args.attrs as unknown as FilterGradientPartsAttrs;
   const [kh, kw] = attrs.filterSize;
-  const specs = attrs.parts.map((part) => ('constant' in part ? { constant: part.constant, width: 1 } : part));
-  const width = specs.reduce((sum, part) => sum + part.width, 0);
+  const width = attrs.parts.reduce((sum, part) => sum + part.width, 0);
   const geo = convGeometry(x.shape, [kh, kw, x.shape[3]!, width], attrs, false);
-  const parts = specs.map((part): Part =>
+  const parts = attrs.parts.map((part): Part =>
     'constant' in part ? part : { tensor: upstreamInput(args.inputs, part, geo), scale: part.scale, width: part.width });
   return filterGradients(args.backend, x, parts, geo);
 }
@@ -486,9 +485,9 @@ function constantFilterGradient(backend: WasmBackend, cols: TensorInfo, rows: nu
   let src = elementOffset(backend, cols);
   const dst = elementOffset(backend, out);
   for (let r = 0; r < rows; r++) {
-    let sum = 0;
-    for (let p = 0; p < positions; p++) sum += heap[src + p]! * c;
-    heap[dst + r] = sum;
+    let sum = 0; // float64: one rounding per row
+    for (let p = 0; p < positions; p++) sum += heap[src + p]!;
+    heap[dst + r] = sum * c;
     src += positions;
   }
   return out;
